@@ -1,0 +1,560 @@
+"""The ``broadsheet`` command line: parses arguments and calls the stages.
+
+Batch commands print JSON lines with ``--json`` and tables otherwise; every failure is a
+one-line message and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from broadsheet import __version__
+from broadsheet.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(
+    help="Broadsheet: the facts behind the news, plus what every side says.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+feeds_app = typer.Typer(help="List, add, remove, import and export feeds.", no_args_is_help=True)
+eval_app = typer.Typer(help="Score Broadsheet against real datasets.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(eval_app, name="eval")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass(slots=True)
+class State:
+    config_path: Path | None = None
+    data_dir: Path | None = None
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(
+                    config_path=self.config_path, data_dir=self.data_dir
+                )
+            except ConfigError as exc:
+                fail(str(exc))
+        return self._settings
+
+
+state = State()
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def open_store():  # type: ignore[no-untyped-def]
+    from broadsheet.store import Store, StoreError
+
+    try:
+        return Store(state.settings.resolved_database_url)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"broadsheet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", envvar="BROADSHEET_DATA_DIR",
+            help="Where the SQLite store and caches live [default: ./broadsheet-data].",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="A broadsheet.toml [default: ./broadsheet.toml]."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    state.data_dir = data_dir
+    state.config_path = config
+    state._settings = None
+
+
+def _emit_json(record: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+
+
+def _progress(transient: bool = False) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=transient,
+    )
+
+
+# --- extract / ingest ---------------------------------------------------------------
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help=".html, .html.gz or .txt page dumps.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    url: Annotated[
+        str | None, typer.Option(help="The page's URL, when one file is given.")
+    ] = None,
+) -> None:
+    """Extract the article from each page: title, standfirst, authors, date, body, related.
+
+    Exits 1 when any input could not be read (each still gets a record with "error").
+    """
+    from broadsheet.extract import extract_document
+
+    failures = 0
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            from broadsheet.models import ExtractedArticle
+
+            article = ExtractedArticle(error=f"cannot read {path}: {exc.strerror}")
+        else:
+            article = extract_document(
+                data, url=url if len(paths) == 1 else None, filename=path.name
+            )
+        failures += article.error is not None
+        record = article.to_json(path=str(path))
+        if as_json:
+            _emit_json(record)
+        else:
+            _print_article(record)
+    if failures:
+        err_console.print(f"{failures} of {len(paths)} inputs failed")
+        raise typer.Exit(1)
+
+
+def _print_article(record: dict[str, Any]) -> None:
+    if record["error"]:
+        err_console.print(f"[red]{record['path']}: {record['error']}[/]", highlight=False)
+        return
+    console.rule(record["path"] or "")
+    console.print(f"[bold]{record['title'] or '(no title)'}[/]", highlight=False)
+    if record["standfirst"]:
+        console.print(f"[italic]{record['standfirst']}[/]", highlight=False)
+    meta = [
+        ", ".join(record["authors"]), record["published"], record["outlet"], record["language"],
+    ]
+    console.print(" · ".join(m for m in meta if m), style="dim", highlight=False)
+    for para in record["paragraphs"]:
+        console.print(para, highlight=False)
+        console.print()
+    if record["related"]:
+        console.print(f"[bold]Related ({len(record['related'])})[/]")
+        for link in record["related"]:
+            kicker = f"[dim]{link.get('kicker')}[/] " if link.get("kicker") else ""
+            console.print(f"- {kicker}{link['title']}", highlight=False)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files, directories, .html.gz or WARC archives.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Extract local pages and store them as articles (duplicates are recognised)."""
+    from broadsheet.ingest import IngestOutcome
+    from broadsheet.ingest import ingest as run_ingest
+
+    store = open_store()
+    with _progress(transient=True) as progress:
+        task = progress.add_task("Ingesting", total=None)
+
+        def on_document(outcome: IngestOutcome) -> None:
+            progress.advance(task)
+            if as_json:
+                _emit_json({
+                    "source": outcome.source, "status": outcome.status,
+                    "reason": outcome.reason, "title": outcome.title,
+                })
+
+        report = run_ingest(store, paths, on_document=on_document)
+    if not as_json:
+        table = Table(title="Ingest")
+        for col in ("new", "duplicate", "known", "failed"):
+            table.add_column(col, justify="right")
+        table.add_row(*(str(report.count(s)) for s in ("new", "duplicate", "known", "failed")))
+        console.print(table)
+        for outcome in report.outcomes:
+            if outcome.status == "failed":
+                err_console.print(f"[red]{outcome.source}: {outcome.reason}[/]", highlight=False)
+    if report.count("failed"):
+        raise typer.Exit(1)
+
+
+# --- feeds ----------------------------------------------------------------------------
+
+
+def sync_registry(store) -> None:  # type: ignore[no-untyped-def]
+    """Bring the bundled registry plus the user's broadsheet.toml into the store."""
+    from broadsheet.registry import RegistryError, apply_user_config, load_registry
+    from broadsheet.store.feeds import sync_outlets
+
+    try:
+        outlets = apply_user_config(load_registry(), state.settings.raw)
+    except RegistryError as exc:
+        fail(str(exc))
+    with store.session() as session:
+        sync_outlets(session, outlets)
+
+
+@feeds_app.command("list")
+def feeds_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Include disabled and removed feeds.")
+    ] = False,
+) -> None:
+    """Every feed with its outlet, section and health (last success, last error)."""
+    from sqlalchemy import select
+
+    from broadsheet.store.schema import FeedRow, OutletRow
+
+    store = open_store()
+    sync_registry(store)
+    with store.session() as session:
+        query = (
+            select(FeedRow, OutletRow)
+            .join(OutletRow, FeedRow.outlet_id == OutletRow.id, isouter=True)
+            .order_by(OutletRow.name, FeedRow.section)
+        )
+        if not show_all:
+            query = query.where(FeedRow.enabled.is_(True))
+        rows = session.execute(query).all()
+        records = [
+            {
+                "url": feed.url, "outlet": outlet.name if outlet else None,
+                "outlet_slug": outlet.slug if outlet else None,
+                "lean": outlet.lean if outlet else None,
+                "edition": outlet.edition if outlet else None,
+                "section": feed.section, "origin": feed.origin, "enabled": feed.enabled,
+                "last_success": feed.last_success_at, "last_error": feed.last_error,
+                "last_error_at": feed.last_error_at,
+                "consecutive_failures": feed.consecutive_failures,
+            }
+            for feed, outlet in rows
+        ]
+    if as_json:
+        for record in records:
+            _emit_json(record)
+        return
+    table = Table(title=f"{len(records)} feeds", show_lines=False)
+    for col in ("outlet", "lean", "section", "url", "last success", "failures", "last error"):
+        table.add_column(col, overflow="fold")
+    for r in records:
+        last_ok = r["last_success"].strftime("%Y-%m-%d %H:%M") if r["last_success"] else "never"
+        table.add_row(
+            r["outlet"] or "?", r["lean"] or "", r["section"], r["url"], last_ok,
+            str(r["consecutive_failures"] or 0),
+            (r["last_error"] or "")[:80] if r["consecutive_failures"] else "",
+            style=None if r["enabled"] else "dim",
+        )
+    console.print(table)
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="The feed's URL (RSS or Atom).")],
+    outlet: Annotated[
+        str | None, typer.Option(help="Outlet slug [default: the outlet owning the domain].")
+    ] = None,
+    section: Annotated[str, typer.Option(help="Section the feed covers.")] = "news",
+    title: Annotated[str | None, typer.Option(help="A display title.")] = None,
+) -> None:
+    """Add a feed (or re-enable a removed one)."""
+    from broadsheet.store.feeds import add_feed
+
+    if not url.lower().startswith(("http://", "https://")):
+        fail(f"not an http(s) URL: {url}")
+    store = open_store()
+    sync_registry(store)
+    with store.session() as session:
+        try:
+            feed, is_new = add_feed(
+                session, url, outlet_slug=outlet, section=section, title=title
+            )
+        except ValueError as exc:
+            fail(str(exc))
+        outlet_name = feed.outlet.name if feed.outlet else "?"
+    console.print(f"{'added' if is_new else 're-enabled'} {url} ({outlet_name}, {section})")
+
+
+@feeds_app.command("remove")
+def feeds_remove(url: Annotated[str, typer.Argument(help="The feed's URL.")]) -> None:
+    """Stop fetching a feed (its articles stay)."""
+    from broadsheet.store.feeds import remove_feed
+
+    store = open_store()
+    sync_registry(store)
+    with store.session() as session:
+        if not remove_feed(session, url):
+            fail(f"no such feed: {url}")
+    console.print(f"removed {url}")
+
+
+@feeds_app.command("import")
+def feeds_import(
+    path: Annotated[Path, typer.Argument(help="An OPML file from a feed reader.")],
+) -> None:
+    """Import the feeds of an OPML file (categories become sections)."""
+    from broadsheet.fetch.opml import OpmlError, parse_opml
+    from broadsheet.store.feeds import add_feed
+
+    try:
+        entries = parse_opml(path.read_bytes())
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    except OpmlError as exc:
+        fail(f"{path}: {exc}")
+    store = open_store()
+    sync_registry(store)
+    added = existing = skipped = 0
+    with store.session() as session:
+        for entry in entries:
+            if not entry.url.lower().startswith(("http://", "https://")):
+                skipped += 1
+                err_console.print(f"skipped {entry.url!r}: not an http(s) URL", highlight=False)
+                continue
+            section = (entry.category or "news").split("/")[-1].strip().lower() or "news"
+            _, is_new = add_feed(
+                session, entry.url, section=section[:50], title=entry.title, origin="opml"
+            )
+            added += is_new
+            existing += not is_new
+    console.print(f"imported {added} new feeds ({existing} already known, {skipped} skipped)")
+
+
+@feeds_app.command("export")
+def feeds_export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write [default: stdout].")
+    ] = None,
+) -> None:
+    """Write every enabled feed as OPML 2.0, grouped by outlet."""
+    from sqlalchemy import select
+
+    from broadsheet.fetch.opml import write_opml
+    from broadsheet.models import FeedSpec, Outlet
+    from broadsheet.store.schema import FeedRow, OutletRow
+
+    store = open_store()
+    sync_registry(store)
+    with store.session() as session:
+        outlets: list[Outlet] = []
+        for row in session.scalars(select(OutletRow).order_by(OutletRow.name)):
+            feeds = [
+                FeedSpec(url=f.url, section=f.section)
+                for f in session.scalars(
+                    select(FeedRow).where(FeedRow.outlet_id == row.id, FeedRow.enabled.is_(True))
+                )
+            ]
+            if feeds:
+                outlets.append(Outlet(
+                    slug=row.slug, name=row.name, domains=row.domains, country=row.country,
+                    edition=row.edition, lean=row.lean, feeds=feeds,
+                ))
+    text = write_opml(outlets)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err_console.print(f"wrote {sum(len(o.feeds) for o in outlets)} feeds to {output}")
+    else:
+        sys.stdout.write(text)
+
+
+# --- fetch / run ----------------------------------------------------------------------
+
+
+@app.command()
+def fetch(
+    outlet: Annotated[
+        list[str] | None, typer.Option(help="Only this outlet's feeds (slug; repeatable).")
+    ] = None,
+    feed: Annotated[
+        list[str] | None, typer.Option(help="Only this feed URL (repeatable).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per feed instead of tables.")
+    ] = False,
+) -> None:
+    """Fetch every enabled feed and the articles behind its entries into the store."""
+    report = _fetch(outlet, feed, as_json=as_json)
+    if report.feeds and report.feeds_ok == 0:
+        raise typer.Exit(1)
+
+
+def _fetch(outlets: list[str] | None, feed_urls: list[str] | None, *, as_json: bool):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from broadsheet.fetch.run import Callbacks, FeedOutcome, FetchJob
+    from broadsheet.store.schema import FeedRow, OutletRow
+
+    store = open_store()
+    sync_registry(store)
+    feed_ids: list[int] | None = None
+    if outlets or feed_urls:
+        with store.session() as session:
+            query = select(FeedRow.id).join(OutletRow, isouter=True)
+            if outlets:
+                query = query.where(OutletRow.slug.in_(outlets))
+            if feed_urls:
+                query = query.where(FeedRow.url.in_(feed_urls))
+            feed_ids = list(session.scalars(query))
+        if not feed_ids:
+            fail("no feed matches the given --outlet / --feed")
+
+    with _progress(transient=False) as progress:
+        feeds_task = progress.add_task("Feeds", total=None)
+        pages_task = progress.add_task("Articles", total=0)
+
+        def queued(n: int) -> None:
+            total = progress.tasks[pages_task].total or 0
+            progress.update(pages_task, total=total + n)
+
+        def feed_done(outcome: FeedOutcome) -> None:
+            progress.advance(feeds_task)
+            if as_json:
+                _emit_json({
+                    "feed": outcome.url, "outlet": outcome.outlet, "status": outcome.status,
+                    "reason": outcome.reason, "entries": outcome.entries, "new": outcome.new,
+                    "duplicate": outcome.duplicate, "known": outcome.known,
+                    "summary_only": outcome.summary_only, "failed": outcome.failed,
+                })
+
+        callbacks = Callbacks(
+            feed_done=feed_done, pages_queued=queued,
+            page_done=lambda: progress.advance(pages_task),
+        )
+        job = FetchJob(store, state.settings.fetch, callbacks=callbacks)
+        with store.session() as session:
+            count = len(feed_ids) if feed_ids is not None else len(
+                list(session.scalars(select(FeedRow.id).where(FeedRow.enabled.is_(True))))
+            )
+        progress.update(feeds_task, total=count)
+        try:
+            report = asyncio.run(job.run(feed_ids))
+        except KeyboardInterrupt:
+            fail("interrupted; articles stored so far are kept, rerun to resume", 130)
+    if not as_json:
+        _print_fetch_summary(report)
+    return report
+
+
+def _print_fetch_summary(report) -> None:  # type: ignore[no-untyped-def]
+    by_outlet: dict[str, list] = {}
+    for outcome in report.feeds:
+        by_outlet.setdefault(outcome.outlet or "?", []).append(outcome)
+    table = Table(title="Fetch summary")
+    for col in ("outlet", "feeds ok", "feeds failed", "new", "duplicate", "summary only",
+                "failed"):
+        table.add_column(col, justify="left" if col == "outlet" else "right")
+    for name in sorted(by_outlet):
+        items = by_outlet[name]
+        table.add_row(
+            name,
+            str(sum(1 for f in items if f.status != "failed")),
+            str(sum(1 for f in items if f.status == "failed")),
+            str(sum(f.new for f in items)), str(sum(f.duplicate for f in items)),
+            str(sum(f.summary_only for f in items)), str(sum(f.failed for f in items)),
+        )
+    table.add_section()
+    table.add_row(
+        f"[bold]{len(by_outlet)} outlets[/]", str(report.feeds_ok), str(report.feeds_failed),
+        str(report.total("new")), str(report.total("duplicate")),
+        str(report.total("summary_only")), str(report.total("failed")),
+    )
+    console.print(table)
+    failed = [f for f in report.feeds if f.status == "failed"]
+    if failed:
+        ftable = Table(title=f"{len(failed)} feeds failed")
+        ftable.add_column("outlet")
+        ftable.add_column("feed", overflow="fold")
+        ftable.add_column("reason", overflow="fold")
+        for f in failed:
+            ftable.add_row(f.outlet, f.url, f.reason or "")
+        console.print(ftable)
+    if not report.feeds:
+        console.print("No enabled feeds. Add one with `broadsheet feeds add URL`.")
+
+
+@app.command()
+def run() -> None:
+    """The main job: fetch every feed and store the articles (later: build and serve)."""
+    report = _fetch(None, None, as_json=False)
+    console.print(
+        f"Stored {report.total('new')} new articles from {report.feeds_ok} feeds "
+        f"({report.feeds_failed} failed). Data: {state.settings.data_dir}/"
+    )
+
+
+# --- eval -----------------------------------------------------------------------------
+
+
+@eval_app.command("extraction")
+def eval_extraction(
+    dataset: Annotated[
+        Path, typer.Argument(help="A dir with html/<id>.html.gz and ground-truth.json.")
+    ],
+    limit: Annotated[int | None, typer.Option(help="Score only the first N pages.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per system.")] = False,
+) -> None:
+    """Shingle precision / recall / F1 and pages per second, Broadsheet vs trafilatura."""
+    from broadsheet.eval.extraction import evaluate_extraction
+
+    if not (dataset / "ground-truth.json").is_file() or not (dataset / "html").is_dir():
+        fail(f"{dataset} is not in the ScrapingHub layout (html/*.html.gz + ground-truth.json)")
+    with _progress(transient=True) as progress:
+        task = progress.add_task("Scoring", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        report = evaluate_extraction(dataset, limit=limit, progress=on_progress)
+    if as_json:
+        payload = report.to_json()
+        for record in payload if isinstance(payload, list) else [payload]:
+            _emit_json(record)
+    else:
+        console.print(report.to_markdown(), highlight=False)
+
+
+if __name__ == "__main__":
+    app()

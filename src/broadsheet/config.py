@@ -1,0 +1,148 @@
+"""Settings from ``broadsheet.toml`` and the environment.
+
+Precedence, lowest first: built-in defaults, the TOML file, environment variables, then
+command-line options (applied by the CLI). The TOML file is looked for at ``--config``,
+then ``$BROADSHEET_CONFIG``, then ``./broadsheet.toml``, then ``<data dir>/broadsheet.toml``.
+
+Example ``broadsheet.toml``::
+
+    data_dir = "broadsheet-data"
+    # database_url = "postgresql+psycopg://user@localhost/broadsheet"
+
+    [fetch]
+    allow_private_networks = false
+    per_host_delay_s = 1.0
+    max_entries_per_feed = 30
+
+    # Outlet and feed overrides: see broadsheet.registry for the format.
+    [outlets]
+    disable = ["some-outlet-slug"]
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA_DIR = Path("broadsheet-data")
+CONFIG_FILENAME = "broadsheet.toml"
+
+
+class ConfigError(Exception):
+    """The configuration file or an environment setting is unusable."""
+
+
+@dataclass(slots=True)
+class FetchSettings:
+    allow_private_networks: bool = False
+    respect_robots: bool = True
+    timeout_s: float = 20.0
+    max_bytes: int = 5_000_000
+    max_decompressed_bytes: int = 20_000_000
+    max_redirects: int = 5
+    per_host_concurrency: int = 2
+    per_host_delay_s: float = 1.0
+    global_concurrency: int = 16
+    retries: int = 2
+    backoff_s: float = 0.5
+    max_entries_per_feed: int = 30
+    user_agent: str | None = None
+
+
+@dataclass(slots=True)
+class Settings:
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str | None = None
+    config_path: Path | None = None
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    # The raw parsed TOML: stages read their own sections (outlets, feeds, ...).
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'broadsheet.db').resolve()}"
+
+
+def _find_config(explicit: Path | None, data_dir: Path | None) -> Path | None:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+        return explicit
+    env = os.environ.get("BROADSHEET_CONFIG")
+    if env:
+        path = Path(env)
+        if not path.is_file():
+            raise ConfigError(f"BROADSHEET_CONFIG points to a missing file: {env}")
+        return path
+    for candidate in (Path(CONFIG_FILENAME), (data_dir or DEFAULT_DATA_DIR) / CONFIG_FILENAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _apply_fetch(section: dict[str, Any], fetch: FetchSettings, source: str) -> None:
+    for key, value in section.items():
+        if not hasattr(fetch, key):
+            raise ConfigError(f"{source}: unknown setting fetch.{key}")
+        current = getattr(fetch, key)
+        expected = type(current) if current is not None else str
+        if expected is float and isinstance(value, int):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(
+                f"{source}: fetch.{key} must be {expected.__name__}, got {value!r}"
+            )
+        setattr(fetch, key, value)
+
+
+def _env_bool(name: str) -> bool | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")
+
+
+def load_settings(
+    *, config_path: Path | None = None, data_dir: Path | None = None
+) -> Settings:
+    """Build the settings; ``data_dir`` given here (a CLI option) wins over everything."""
+    env_data_dir = os.environ.get("BROADSHEET_DATA_DIR")
+    hint_dir = data_dir or (Path(env_data_dir) if env_data_dir else None)
+    path = _find_config(config_path, hint_dir)
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from exc
+
+    settings = Settings(config_path=path, raw=raw)
+    if "data_dir" in raw:
+        settings.data_dir = Path(raw["data_dir"])
+    if "database_url" in raw:
+        settings.database_url = str(raw["database_url"])
+    fetch_section = raw.get("fetch", {})
+    if not isinstance(fetch_section, dict):
+        raise ConfigError(f"{path}: [fetch] must be a table")
+    _apply_fetch(fetch_section, settings.fetch, str(path))
+
+    if env_data_dir:
+        settings.data_dir = Path(env_data_dir)
+    if os.environ.get("BROADSHEET_DATABASE_URL"):
+        settings.database_url = os.environ["BROADSHEET_DATABASE_URL"]
+    allow = _env_bool("BROADSHEET_ALLOW_PRIVATE_NETWORKS")
+    if allow is not None:
+        settings.fetch.allow_private_networks = allow
+    if data_dir is not None:
+        settings.data_dir = data_dir
+    return settings

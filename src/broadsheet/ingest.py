@@ -1,0 +1,150 @@
+"""Storing local pages: files, directories, ``.html.gz`` and WARC archives.
+
+Every input yields one outcome (new, duplicate, known or failed with a reason), so a batch
+never drops a file silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from broadsheet.extract import MAX_DOCUMENT_BYTES, extract_document
+from broadsheet.store import Store
+from broadsheet.store.articles import save_article, store_raw_page
+from broadsheet.store.feeds import outlet_for_host
+
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".txt", ".txt.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+
+
+@dataclass(slots=True)
+class Document:
+    """One page to ingest: its bytes and where it came from."""
+
+    source: str  # file path, or "archive.warc.gz#<record uri>"
+    data: bytes | None
+    url: str | None = None
+    filename: str | None = None
+    content_type: str | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class IngestOutcome:
+    source: str
+    status: str  # new | duplicate | known | failed
+    reason: str | None = None
+    title: str | None = None
+
+
+@dataclass(slots=True)
+class IngestReport:
+    outcomes: list[IngestOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def _is_page(path: Path) -> bool:
+    return path.name.lower().endswith(PAGE_SUFFIXES)
+
+
+def _is_warc(path: Path) -> bool:
+    return path.name.lower().endswith(WARC_SUFFIXES)
+
+
+def expand_paths(paths: list[Path]) -> Iterator[Path]:
+    """Files as given; directories walked in sorted order for pages and archives."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and (_is_page(child) or _is_warc(child)):
+                    yield child
+        else:
+            yield path
+
+
+def read_warc(path: Path) -> Iterator[Document]:
+    # warcio is imported lazily: most runs never see an archive.
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    try:
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type not in ("response", "resource"):
+                    continue
+                uri = record.rec_headers.get_header("WARC-Target-URI")
+                ctype = None
+                if record.http_headers is not None:
+                    ctype = record.http_headers.get_header("Content-Type")
+                    status = record.http_headers.get_statuscode()
+                    if status and not status.startswith("2"):
+                        continue
+                else:
+                    ctype = record.rec_headers.get_header("Content-Type")
+                if ctype and "html" not in ctype.lower() and "text/plain" not in ctype.lower():
+                    continue
+                data = record.content_stream().read(MAX_DOCUMENT_BYTES + 1)
+                yield Document(source=f"{path}#{uri}", data=data, url=uri, content_type=ctype)
+    except (ArchiveLoadFailed, OSError, ValueError) as exc:
+        yield Document(source=str(path), data=None, error=f"unreadable WARC: {exc}")
+
+
+def read_documents(paths: list[Path]) -> Iterator[Document]:
+    for path in expand_paths(paths):
+        if not path.exists():
+            yield Document(source=str(path), data=None, error="no such file")
+            continue
+        if _is_warc(path):
+            yield from read_warc(path)
+            continue
+        try:
+            if path.stat().st_size > MAX_DOCUMENT_BYTES * 2:
+                yield Document(source=str(path), data=None, error="file over the size cap")
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            yield Document(source=str(path), data=None, error=f"cannot read: {exc.strerror}")
+            continue
+        yield Document(source=str(path), data=data, filename=path.name)
+
+
+def ingest(
+    store: Store, paths: list[Path], *, on_document: Callable[[IngestOutcome], None] | None = None
+) -> IngestReport:
+    report = IngestReport()
+    for doc in read_documents(paths):
+        outcome = _ingest_one(store, doc)
+        report.outcomes.append(outcome)
+        if on_document:
+            on_document(outcome)
+    return report
+
+
+def _ingest_one(store: Store, doc: Document) -> IngestOutcome:
+    if doc.error or doc.data is None:
+        return IngestOutcome(doc.source, "failed", doc.error or "no data")
+    article = extract_document(
+        doc.data, url=doc.url, filename=doc.filename, content_type=doc.content_type
+    )
+    if article.error:
+        return IngestOutcome(doc.source, "failed", article.error)
+    if not article.paragraphs:
+        return IngestOutcome(doc.source, "failed", "no article text found")
+    url = doc.url or article.url
+    if not url:
+        # A local file with no canonical link of its own is identified by its path.
+        url = Path(doc.source).resolve().as_uri()
+    with store.session() as session:
+        outlet = outlet_for_host(session, url) if url.startswith("http") else None
+        raw_id = store_raw_page(
+            session, doc.data, url=url, content_type=doc.content_type, charset=None
+        )
+        saved = save_article(
+            session, article, url=url, outlet_id=outlet.id if outlet else None,
+            raw_page_id=raw_id, origin="ingest",
+        )
+    return IngestOutcome(doc.source, saved.status, None, article.title)

@@ -1,0 +1,166 @@
+"""Storing articles: deduplication by canonical URL and by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from broadsheet.models import ExtractedArticle
+from broadsheet.store.schema import (
+    ArticleAliasRow,
+    ArticleRow,
+    RawPageRow,
+    RelatedLinkRow,
+)
+from broadsheet.urls import canonical_url
+
+SaveStatus = Literal["new", "duplicate", "known"]
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(slots=True)
+class SaveResult:
+    status: SaveStatus
+    article_id: int
+
+
+def content_hash(text: str) -> str:
+    """A hash of the text that ignores case, whitespace and Unicode spelling differences,
+    so the same wire story served with different markup hashes the same."""
+    normal = unicodedata.normalize("NFKC", text).casefold()
+    normal = _SPACE.sub(" ", normal).strip()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+def find_known(session: Session, url: str) -> int | None:
+    """The id of the stored article behind ``url`` (directly or via an alias), if any."""
+    canon = canonical_url(url)
+    found = session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == canon))
+    if found is not None:
+        return found
+    return session.scalar(
+        select(ArticleAliasRow.article_id).where(ArticleAliasRow.canonical_url == canon)
+    )
+
+
+def store_raw_page(
+    session: Session, body: bytes, *, url: str | None, content_type: str | None,
+    charset: str | None,
+) -> int:
+    digest = hashlib.sha256(body).hexdigest()
+    existing = session.scalar(select(RawPageRow.id).where(RawPageRow.sha256 == digest))
+    if existing is not None:
+        return existing
+    row = RawPageRow(
+        sha256=digest, url=url, content_type=content_type, charset=charset, size=len(body),
+        body=zlib.compress(body, 6),
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def raw_page_body(row: RawPageRow) -> bytes:
+    return zlib.decompress(row.body)
+
+
+def parse_published(value: str | datetime | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _add_alias(
+    session: Session, canon: str, article_id: int, outlet_id: int | None, reason: str
+) -> None:
+    if session.scalar(select(ArticleAliasRow.id).where(ArticleAliasRow.canonical_url == canon)):
+        return
+    if session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == canon)):
+        return
+    session.add(ArticleAliasRow(
+        canonical_url=canon, article_id=article_id, outlet_id=outlet_id, reason=reason
+    ))
+
+
+def save_article(
+    session: Session,
+    article: ExtractedArticle,
+    *,
+    url: str,
+    final_url: str | None = None,
+    outlet_id: int | None = None,
+    feed_id: int | None = None,
+    section: str | None = None,
+    raw_page_id: int | None = None,
+    origin: str = "feed",
+    summary_only: bool = False,
+    extraction_error: str | None = None,
+) -> SaveResult:
+    """Insert the article unless its URL or its exact text is already stored.
+
+    A URL seen before returns ``known``; identical text under a new URL (syndicated copy)
+    becomes an alias of the stored article and returns ``duplicate``. Near-duplicates
+    (lightly edited rewrites) are the story stage's business, not the store's.
+    """
+    canon = canonical_url(url)
+    known = find_known(session, canon)
+    if known is not None:
+        return SaveResult("known", known)
+    text = article.text
+    digest = content_hash(text or (article.title or "") + canon)
+    if text.strip() and not summary_only:
+        same = session.scalar(
+            select(ArticleRow.id).where(
+                ArticleRow.content_hash == digest, ArticleRow.summary_only.is_(False)
+            )
+        )
+        if same is not None:
+            _add_alias(session, canon, same, outlet_id, "content_hash")
+            return SaveResult("duplicate", same)
+    row = ArticleRow(
+        canonical_url=canon,
+        url=url,
+        outlet_id=outlet_id,
+        feed_id=feed_id,
+        title=article.title,
+        standfirst=article.standfirst,
+        authors=list(article.authors),
+        published=parse_published(article.published),
+        language=article.language,
+        section=section,
+        text=text,
+        paragraphs=list(article.paragraphs),
+        content_hash=digest,
+        summary_only=summary_only,
+        extraction_error=extraction_error,
+        origin=origin,
+        raw_page_id=raw_page_id,
+    )
+    row.related = [
+        RelatedLinkRow(
+            position=i, title=link.title, teaser=link.teaser, byline=link.byline,
+            edition=link.edition, kicker=link.kicker, url=link.url,
+        )
+        for i, link in enumerate(article.related)
+    ]
+    session.add(row)
+    session.flush()
+    if final_url:
+        final_canon = canonical_url(final_url)
+        if final_canon != canon:
+            _add_alias(session, final_canon, row.id, outlet_id, "redirect")
+    return SaveResult("new", row.id)

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from broadsheet.config import ConfigError, load_settings
+
+
+def test_defaults_use_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
+    settings = load_settings()
+    assert settings.data_dir == Path("broadsheet-data")
+    assert settings.resolved_database_url.endswith("broadsheet-data/broadsheet.db")
+    assert settings.fetch.allow_private_networks is False
+
+
+def test_toml_then_env_then_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "broadsheet.toml").write_text(
+        'data_dir = "from-toml"\n[fetch]\nper_host_delay_s = 2\nallow_private_networks = true\n'
+    )
+    settings = load_settings()
+    assert settings.data_dir == Path("from-toml")
+    assert settings.fetch.per_host_delay_s == 2.0
+    assert settings.fetch.allow_private_networks is True
+    monkeypatch.setenv("BROADSHEET_DATA_DIR", "from-env")
+    monkeypatch.setenv("BROADSHEET_DATABASE_URL", "sqlite:///elsewhere.db")
+    assert load_settings().data_dir == Path("from-env")
+    assert load_settings().resolved_database_url == "sqlite:///elsewhere.db"
+    assert load_settings(data_dir=Path("from-cli")).data_dir == Path("from-cli")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[fetch]\nnot_a_setting = 1\n", "unknown setting fetch.not_a_setting"),
+        ("[fetch]\ntimeout_s = 'soon'\n", "fetch.timeout_s must be float"),
+        ("this is = = not toml", "cannot read"),
+    ],
+)
+def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "broadsheet.toml").write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+def test_missing_explicit_config(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(config_path=tmp_path / "nope.toml")
