@@ -354,7 +354,10 @@ def feeds_import(
                 skipped += 1
                 err_console.print(f"skipped {entry.url!r}: not an http(s) URL", highlight=False)
                 continue
-            section = (entry.category or "news").split("/")[-1].strip().lower() or "news"
+            # A feed's own category attribute names its section; without one, the
+            # innermost folder does (feed readers group by topic folders).
+            folder = (entry.category or "").split("/")[-1]
+            section = (entry.section or folder or "news").strip().lower() or "news"
             _, is_new = add_feed(
                 session, entry.url, section=section[:50], title=entry.title, origin="opml"
             )

@@ -71,6 +71,7 @@ def read_warc(path: Path) -> Iterator[Document]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
+    pages = 0
     try:
         with path.open("rb") as stream:
             for record in ArchiveIterator(stream):
@@ -88,9 +89,14 @@ def read_warc(path: Path) -> Iterator[Document]:
                 if ctype and "html" not in ctype.lower() and "text/plain" not in ctype.lower():
                     continue
                 data = record.content_stream().read(MAX_DOCUMENT_BYTES + 1)
+                pages += 1
                 yield Document(source=f"{path}#{uri}", data=data, url=uri, content_type=ctype)
     except (ArchiveLoadFailed, OSError, ValueError) as exc:
         yield Document(source=str(path), data=None, error=f"unreadable WARC: {exc}")
+        return
+    if pages == 0:
+        # An archive with nothing usable must still show up in the report.
+        yield Document(source=str(path), data=None, error="no HTML pages in this WARC archive")
 
 
 def read_documents(paths: list[Path]) -> Iterator[Document]:
