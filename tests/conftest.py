@@ -8,6 +8,8 @@ import pytest
 
 from broadsheet.store import Store
 
+pytest_plugins = ["tests.support.http_server"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

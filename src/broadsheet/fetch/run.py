@@ -92,18 +92,27 @@ def policy_from_settings(settings: FetchSettings) -> FetchPolicy:
 
 def _log(store: Store, result: FetchResult, *, kind: str, feed_id: int | None) -> None:
     with store.session() as session:
-        session.add(FetchLogRow(
-            url=result.url, feed_id=feed_id, kind=kind, status=result.status,
-            not_modified=result.not_modified,
-            bytes=len(result.content) if result.content is not None else None,
-            elapsed_s=result.elapsed_s, error_kind=result.error_kind, error=result.error,
-        ))
+        session.add(
+            FetchLogRow(
+                url=result.url,
+                feed_id=feed_id,
+                kind=kind,
+                status=result.status,
+                not_modified=result.not_modified,
+                bytes=len(result.content) if result.content is not None else None,
+                elapsed_s=result.elapsed_s,
+                error_kind=result.error_kind,
+                error=result.error,
+            )
+        )
 
 
 def _summary_article(entry: FeedEntry) -> ExtractedArticle:
     paragraphs = [entry.summary] if entry.summary else []
     return ExtractedArticle(
-        url=entry.url, title=entry.title, authors=list(entry.authors),
+        url=entry.url,
+        title=entry.title,
+        authors=list(entry.authors),
         published=entry.published.isoformat() if entry.published else None,
         paragraphs=paragraphs,
     )
@@ -192,7 +201,8 @@ class FetchJob:
             return
         try:
             parsed = parse_feed(
-                result.content or b"", url=result.final_url, content_type=result.content_type
+                result.content or b"", url=result.final_url,
+                content_type=result.content_type, charset=result.charset,
             )
         except FeedError as exc:
             outcome.status, outcome.reason = "failed", str(exc)
@@ -215,12 +225,15 @@ class FetchJob:
                 fresh.append(entry)
         if self.callbacks.pages_queued and fresh:
             self.callbacks.pages_queued(len(fresh))
-        await asyncio.gather(
-            *(self._fetch_page(entry, outcome, outlet_id) for entry in fresh)
-        )
+        await asyncio.gather(*(self._fetch_page(entry, outcome, outlet_id) for entry in fresh))
         with self.store.session() as session:
             feed = session.get(FeedRow, outcome.feed_id)
-            record_feed_success(feed, etag=result.etag, last_modified=result.last_modified)
+            if outcome.failed:
+                # Some entries could not be stored: keep the old validators so the next
+                # run gets the feed again (no 304) and retries exactly those entries.
+                record_feed_success(feed, etag=etag, last_modified=last_modified)
+            else:
+                record_feed_success(feed, etag=result.etag, last_modified=result.last_modified)
             if parsed.title and not feed.title:
                 feed.title = parsed.title[:500]
 
@@ -234,7 +247,9 @@ class FetchJob:
             error: str | None = result.error
             if result.error is None and result.content is not None:
                 article = extract_document(
-                    result.content, url=result.final_url, content_type=result.content_type,
+                    result.content,
+                    url=result.final_url,
+                    content_type=result.content_type,
                     charset=result.charset,
                 )
                 if article.error:
@@ -261,21 +276,34 @@ class FetchJob:
         with self.store.session() as session:
             if error is None and article is not None:
                 raw_id = store_raw_page(
-                    session, result.content or b"", url=result.final_url,
-                    content_type=result.content_type, charset=result.charset,
+                    session,
+                    result.content or b"",
+                    url=result.final_url,
+                    content_type=result.content_type,
+                    charset=result.charset,
                 )
                 saved = save_article(
-                    session, _merge_entry_metadata(article, entry), url=entry.url,
-                    final_url=result.final_url, outlet_id=outlet_id,
-                    feed_id=outcome.feed_id, section=outcome.section, raw_page_id=raw_id,
+                    session,
+                    _merge_entry_metadata(article, entry),
+                    url=entry.url,
+                    final_url=result.final_url,
+                    outlet_id=outlet_id,
+                    feed_id=outcome.feed_id,
+                    section=outcome.section,
+                    raw_page_id=raw_id,
                 )
             elif entry.summary or entry.title:
                 # The page is out of reach, but the feed's own summary is worth keeping;
                 # it is marked so later stages know it is not the full text.
                 outcome.page_errors.append(f"{entry.url}: {error}")
                 saved = save_article(
-                    session, _summary_article(entry), url=entry.url, outlet_id=outlet_id,
-                    feed_id=outcome.feed_id, section=outcome.section, summary_only=True,
+                    session,
+                    _summary_article(entry),
+                    url=entry.url,
+                    outlet_id=outlet_id,
+                    feed_id=outcome.feed_id,
+                    section=outcome.section,
+                    summary_only=True,
                     extraction_error=error,
                 )
             else:

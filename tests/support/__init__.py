@@ -1,0 +1,1 @@
+"""Test helpers shared by several test modules (see ``http_server`` for the HTTP server)."""
