@@ -507,13 +507,27 @@ def _print_fetch_summary(report) -> None:  # type: ignore[no-untyped-def]
     console.print(table)
     failed = [f for f in report.feeds if f.status == "failed"]
     if failed:
+        # One row per outlet and reason: a dead host should not take twenty rows.
+        groups: dict[tuple[str, str], list[str]] = {}
+        for f in failed:
+            reason = (f.reason or "unknown error").replace(f.url, "the feed")
+            groups.setdefault((f.outlet or "?", reason), []).append(f.url)
         ftable = Table(title=f"{len(failed)} feeds failed")
         ftable.add_column("outlet")
-        ftable.add_column("feed", overflow="fold")
+        ftable.add_column("feeds", overflow="fold")
         ftable.add_column("reason", overflow="fold")
-        for f in failed:
-            ftable.add_row(f.outlet, f.url, f.reason or "")
+        for (outlet, reason), urls in sorted(groups.items()):
+            shown = urls[0] if len(urls) == 1 else f"{urls[0]} and {len(urls) - 1} more"
+            ftable.add_row(outlet, shown, reason)
         console.print(ftable)
+        if len(failed) == len(report.feeds) and all(
+            any(word in (f.reason or "") for word in ("resolv", "connect", "network", "timed out"))
+            for f in failed
+        ):
+            console.print(
+                "[yellow]No feed could be reached: this machine looks offline. "
+                "Articles already stored are untouched; run again when online.[/]"
+            )
     if not report.feeds:
         console.print("No enabled feeds. Add one with `broadsheet feeds add URL`.")
 
