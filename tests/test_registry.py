@@ -439,3 +439,18 @@ def test_most_specific_domain_wins(outlets: list[Outlet]) -> None:
     assert found is not None and found.slug == "bbc-scotland"  # disabled outlets still match
     found = outlet_for_url(result, "https://www.bbc.co.uk/x")
     assert found is not None and found.slug == "bbc-news"
+
+
+def test_bundled_false_keeps_only_the_users_outlets_enabled() -> None:
+    user = {
+        "outlets": {"bundled": False},
+        "outlet": [{
+            "slug": "mine", "name": "Mine", "domains": ["mine.example"], "country": "US",
+            "edition": "us", "feed": [{"url": "https://mine.example/rss"}],
+        }],
+    }
+    outlets = apply_user_config(load_registry(), user)
+    enabled = [o.slug for o in outlets if o.enabled]
+    assert enabled == ["mine"]
+    with pytest.raises(RegistryError, match="bundled"):
+        apply_user_config(load_registry(), {"outlets": {"bundled": "no"}})

@@ -90,10 +90,7 @@ class ExtractedArticle:
             "language": self.language,
             "text": self.text,
             "paragraphs": list(self.paragraphs),
-            "related": [
-                {k: v for k, v in asdict(link).items() if v is not None or k in ("title",)}
-                for link in self.related
-            ],
+            "related": [asdict(link) for link in self.related],
             "error": self.error,
         }
 

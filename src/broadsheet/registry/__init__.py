@@ -9,6 +9,7 @@ top-level tables belong to other parts of Broadsheet and are ignored)::
 
     [outlets]
     disable = ["daily-mail"]               # turn whole outlets off, by slug
+    bundled = true                         # false: fetch only the outlets added below
 
     [feeds]                                # turn single feeds off, by exact URL
     disable = ["https://feeds.bbci.co.uk/news/health/rss.xml"]
@@ -174,6 +175,16 @@ def apply_user_config(outlets: list[Outlet], user: Mapping[str, Any]) -> list[Ou
     """
     result = [_copy(o) for o in outlets]
     by_slug = {o.slug: o for o in result}
+    bundled = user.get("outlets", {}).get("bundled", True) if isinstance(
+        user.get("outlets", {}), Mapping
+    ) else True
+    if not isinstance(bundled, bool):
+        raise RegistryError(f"{USER_ORIGIN}: [outlets] bundled: must be true or false")
+    if not bundled:
+        # Only the user's own outlets are fetched; bundled ones stay known (disabled) so
+        # their domains still credit articles to the right outlet.
+        for outlet in result:
+            outlet.enabled = False
 
     entries = user.get("outlet", [])
     if not isinstance(entries, list):
@@ -212,7 +223,7 @@ def _disable_list(user: Mapping[str, Any], table: str) -> list[str]:
     section = user.get(table, {})
     if not isinstance(section, Mapping):
         raise RegistryError(f"{USER_ORIGIN}: '{table}' must be a table ([{table}])")
-    unknown = set(section) - {"disable"}
+    unknown = set(section) - {"disable", *(("bundled",) if table == "outlets" else ())}
     if unknown:
         raise RegistryError(f"{USER_ORIGIN}: [{table}]: unknown key(s): {_names(unknown)}")
     items = section.get("disable", [])
