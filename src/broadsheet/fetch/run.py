@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -19,13 +20,21 @@ from broadsheet.fetch.feeds import FeedError, parse_feed
 from broadsheet.fetch.http import FetchPolicy, FetchResult, PoliteFetcher
 from broadsheet.models import ExtractedArticle, FeedEntry
 from broadsheet.store import Store
-from broadsheet.store.articles import find_known, save_article, store_raw_page
+from broadsheet.store.articles import (
+    find_known,
+    save_article,
+    store_raw_page,
+    summary_only_retry_due,
+)
 from broadsheet.store.feeds import record_feed_failure, record_feed_success
-from broadsheet.store.schema import FeedRow, FetchLogRow, OutletRow
+from broadsheet.store.schema import ArticleRow, FeedRow, FetchLogRow, OutletRow
 
 # A page whose extracted body is shorter than this is not an article (a video page, a
 # paywall stub, a gallery); the feed summary is kept instead and marked.
 MIN_ARTICLE_CHARS = 200
+# How long a page that could not be read is tried again on later runs (its feed summary
+# is stored meanwhile); after that the outlet has most likely moved on.
+SUMMARY_RETRY_WINDOW = timedelta(days=2)
 
 
 @dataclass(slots=True)
@@ -40,6 +49,7 @@ class FeedOutcome:
     new: int = 0
     duplicate: int = 0
     known: int = 0
+    upgraded: int = 0
     summary_only: int = 0
     failed: int = 0
     page_errors: list[str] = field(default_factory=list)
@@ -216,21 +226,27 @@ class FetchJob:
         outcome.entries = len(entries)
         fresh: list[FeedEntry] = []
         seen: set[str] = set()
+        now = datetime.now(UTC)
         with self.store.session() as session:
             for entry in entries:
-                if entry.url in seen or find_known(session, entry.url) is not None:
-                    outcome.known += 1
+                if entry.url in seen:
                     continue
                 seen.add(entry.url)
+                known = find_known(session, entry.url)
+                if known is not None and not summary_only_retry_due(
+                    session.get(ArticleRow, known), now=now, window=SUMMARY_RETRY_WINDOW
+                ):
+                    outcome.known += 1
+                    continue
                 fresh.append(entry)
         if self.callbacks.pages_queued and fresh:
             self.callbacks.pages_queued(len(fresh))
         await asyncio.gather(*(self._fetch_page(entry, outcome, outlet_id) for entry in fresh))
         with self.store.session() as session:
             feed = session.get(FeedRow, outcome.feed_id)
-            if outcome.failed:
-                # Some entries could not be stored: keep the old validators so the next
-                # run gets the feed again (no 304) and retries exactly those entries.
+            if outcome.failed or outcome.summary_only:
+                # Some pages could not be read: keep the old validators so the next run
+                # gets the feed again (no 304) and retries exactly those entries.
                 record_feed_success(feed, etag=etag, last_modified=last_modified)
             else:
                 record_feed_success(feed, etag=result.etag, last_modified=result.last_modified)
@@ -316,5 +332,7 @@ class FetchJob:
                 outcome.summary_only += 1
         elif saved.status == "duplicate":
             outcome.duplicate += 1
+        elif saved.status == "upgraded":
+            outcome.upgraded += 1
         else:
             outcome.known += 1

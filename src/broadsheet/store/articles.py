@@ -7,7 +7,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from broadsheet.store.schema import (
 )
 from broadsheet.urls import canonical_url
 
-SaveStatus = Literal["new", "duplicate", "known"]
+SaveStatus = Literal["new", "duplicate", "known", "upgraded"]
 _SPACE = re.compile(r"\s+")
 
 
@@ -96,6 +96,36 @@ def _add_alias(
     ))
 
 
+def _fill(row: ArticleRow, article: ExtractedArticle, *, raw_page_id: int | None) -> None:
+    """Replace a summary-only article's text with the full page, once it could be read."""
+    row.title = article.title or row.title
+    row.standfirst = article.standfirst
+    row.authors = list(article.authors) or row.authors
+    row.published = parse_published(article.published) or row.published
+    row.language = article.language
+    row.text = article.text
+    row.paragraphs = list(article.paragraphs)
+    row.content_hash = content_hash(article.text)
+    row.summary_only = False
+    row.extraction_error = None
+    row.raw_page_id = raw_page_id
+    row.related = [
+        RelatedLinkRow(
+            position=i, title=link.title, teaser=link.teaser, byline=link.byline,
+            edition=link.edition, kicker=link.kicker, url=link.url,
+        )
+        for i, link in enumerate(article.related)
+    ]
+
+
+def summary_only_retry_due(row: ArticleRow, *, now: datetime, window: timedelta) -> bool:
+    """A summary-only article is worth another page fetch while it is recent."""
+    created = row.created_at
+    if created.tzinfo is None:  # SQLite hands datetimes back without a zone; they are UTC
+        created = created.replace(tzinfo=UTC)
+    return row.summary_only and now - created < window
+
+
 def save_article(
     session: Session,
     article: ExtractedArticle,
@@ -119,6 +149,10 @@ def save_article(
     canon = canonical_url(url)
     known = find_known(session, canon)
     if known is not None:
+        row = session.get(ArticleRow, known)
+        if row is not None and row.summary_only and not summary_only and article.paragraphs:
+            _fill(row, article, raw_page_id=raw_page_id)
+            return SaveResult("upgraded", known)
         return SaveResult("known", known)
     text = article.text
     digest = content_hash(text or (article.title or "") + canon)
