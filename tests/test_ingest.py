@@ -83,3 +83,23 @@ def test_corrupt_warc_is_reported(store: Store, tmp_path: Path) -> None:
     bad.write_bytes(b"WARC/1.0\r\nthis is not really a warc\r\n")
     report = ingest(store, [bad])
     assert [o.status for o in report.outcomes] == ["failed"]
+
+
+def test_reextract_rebuilds_articles_from_kept_raw_pages(store: Store, tmp_path: Path) -> None:
+    from broadsheet.reextract import reextract
+
+    page = tmp_path / "ferry.html"
+    page.write_bytes(PAGE.read_bytes())
+    ingest(store, [page])
+    with store.session() as s:
+        row = s.scalar(select(ArticleRow))
+        original = list(row.paragraphs)
+        row.paragraphs = ["stale text from an older extractor"]
+        row.title = "stale"
+    report = reextract(store)
+    assert (report.checked, report.changed, report.failed) == (1, 1, 0)
+    with store.session() as s:
+        row = s.scalar(select(ArticleRow))
+        assert row.paragraphs == original
+        assert row.title == "Harbour ferry service to resume after storm repairs"
+    assert reextract(store).changed == 0

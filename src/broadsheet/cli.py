@@ -221,6 +221,21 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command()
+def reextract() -> None:
+    """Extract every stored article again from its kept raw page (no fetching)."""
+    from broadsheet.reextract import reextract as run_reextract
+
+    store = open_store()
+    with _progress(transient=True) as progress:
+        task = progress.add_task("Re-extracting", total=None)
+        report = run_reextract(store, on_article=lambda: progress.advance(task))
+    console.print(
+        f"checked {report.checked} articles: {report.changed} changed, "
+        f"{report.failed} could not be re-extracted (kept as they were)"
+    )
+
+
 # --- feeds ----------------------------------------------------------------------------
 
 

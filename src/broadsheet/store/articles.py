@@ -96,8 +96,9 @@ def _add_alias(
     ))
 
 
-def _fill(row: ArticleRow, article: ExtractedArticle, *, raw_page_id: int | None) -> None:
-    """Replace a summary-only article's text with the full page, once it could be read."""
+def fill_article(row: ArticleRow, article: ExtractedArticle, *, raw_page_id: int | None) -> None:
+    """Replace an article's extracted content in place (id and URL stay): a summary-only
+    article once its page could be read, or any article re-extracted from its raw page."""
     row.title = article.title or row.title
     row.standfirst = article.standfirst
     row.authors = list(article.authors) or row.authors
@@ -151,7 +152,7 @@ def save_article(
     if known is not None:
         row = session.get(ArticleRow, known)
         if row is not None and row.summary_only and not summary_only and article.paragraphs:
-            _fill(row, article, raw_page_id=raw_page_id)
+            fill_article(row, article, raw_page_id=raw_page_id)
             return SaveResult("upgraded", known)
         return SaveResult("known", known)
     text = article.text
