@@ -585,7 +585,8 @@ def eval_extraction(
         for record in payload if isinstance(payload, list) else [payload]:
             _emit_json(record)
     else:
-        console.print(report.to_markdown(), highlight=False)
+        # Plain stdout: the Markdown table is meant to be pasted, so no wrapping.
+        sys.stdout.write(report.to_markdown() + "\n")
 
 
 if __name__ == "__main__":
