@@ -90,12 +90,12 @@ def main(
         Path | None,
         typer.Option(
             "--data-dir", envvar="BROADSHEET_DATA_DIR",
-            help="Where the SQLite store and caches live [default: ./broadsheet-data].",
+            help="Where the SQLite store and caches live (default: ./broadsheet-data).",
         ),
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="A broadsheet.toml [default: ./broadsheet.toml]."),
+        typer.Option("--config", "-c", help="A broadsheet.toml (default: ./broadsheet.toml)."),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
@@ -310,7 +310,7 @@ def feeds_list(
 def feeds_add(
     url: Annotated[str, typer.Argument(help="The feed's URL (RSS or Atom).")],
     outlet: Annotated[
-        str | None, typer.Option(help="Outlet slug [default: the outlet owning the domain].")
+        str | None, typer.Option(help="Outlet slug (default: the outlet owning the domain).")
     ] = None,
     section: Annotated[str, typer.Option(help="Section the feed covers.")] = "news",
     title: Annotated[str | None, typer.Option(help="A display title.")] = None,
@@ -384,7 +384,7 @@ def feeds_import(
 @feeds_app.command("export")
 def feeds_export(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write [default: stdout].")
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
 ) -> None:
     """Write every enabled feed as OPML 2.0, grouped by outlet."""
