@@ -169,3 +169,66 @@ class RelatedLinkRow(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
 
     article: Mapped[ArticleRow] = relationship(back_populates="related")
+
+
+class StoryRow(Base):
+    """A story: every outlet's coverage of one event. The id never changes once given."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    thread_id: Mapped[str] = mapped_column(String(40), index=True)
+    headline: Mapped[str] = mapped_column(Text, default="")
+    section: Mapped[str] = mapped_column(String(30), default="world")
+    tone: Mapped[float] = mapped_column(Float, default=0.0)
+    # Importance without recency; recency is applied when stories are listed, so a
+    # rebuild with nothing new writes nothing.
+    importance: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    outlet_count: Mapped[int] = mapped_column(Integer, default=0)
+    coverage: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # lean -> outlets
+    countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    editions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    blindspot: Mapped[str | None] = mapped_column(String(10))
+    first_published: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_published: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StoryArticleRow(Base):
+    """Which story an article belongs to, with what the story stage learnt about it."""
+
+    __tablename__ = "story_articles"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    story_id: Mapped[str] = mapped_column(ForeignKey("stories.id"), index=True)
+    similarity: Mapped[float] = mapped_column(Float, default=0.0)
+    # Set when the text is a near-copy (syndicated wire copy) of an earlier article.
+    near_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    section: Mapped[str] = mapped_column(String(30), default="world")
+    tone: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class StoryAliasRow(Base):
+    """A story id absorbed by a merge: it keeps resolving to the surviving story."""
+
+    __tablename__ = "story_aliases"
+
+    old_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    story_id: Mapped[str] = mapped_column(String(40), index=True)
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BuildStateRow(Base):
+    """The story stage's resumable state, committed with each batch of assignments."""
+
+    __tablename__ = "build_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_article_id: Mapped[int] = mapped_column(Integer, default=0)
+    clusterer: Mapped[bytes | None] = mapped_column(LargeBinary)
+    neardup: Mapped[bytes | None] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
