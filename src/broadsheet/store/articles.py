@@ -7,12 +7,13 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from broadsheet.dates import as_utc, parse_published
 from broadsheet.models import ExtractedArticle
 from broadsheet.store.schema import (
     ArticleAliasRow,
@@ -72,18 +73,6 @@ def raw_page_body(row: RawPageRow) -> bytes:
     return zlib.decompress(row.body)
 
 
-def parse_published(value: str | datetime | None) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _add_alias(
     session: Session, canon: str, article_id: int, outlet_id: int | None, reason: str
 ) -> None:
@@ -121,10 +110,7 @@ def fill_article(row: ArticleRow, article: ExtractedArticle, *, raw_page_id: int
 
 def summary_only_retry_due(row: ArticleRow, *, now: datetime, window: timedelta) -> bool:
     """A summary-only article is worth another page fetch while it is recent."""
-    created = row.created_at
-    if created.tzinfo is None:  # SQLite hands datetimes back without a zone; they are UTC
-        created = created.replace(tzinfo=UTC)
-    return row.summary_only and now - created < window
+    return row.summary_only and now - as_utc(row.created_at) < window
 
 
 def save_article(
