@@ -34,10 +34,12 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
+stories_app = typer.Typer(help="Look at the stories built from the articles.", no_args_is_help=True)
 feeds_app = typer.Typer(help="List, add, remove, import and export feeds.", no_args_is_help=True)
 eval_app = typer.Typer(help="Score Broadsheet against real datasets.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(eval_app, name="eval")
+app.add_typer(stories_app, name="stories")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -549,12 +551,153 @@ def _print_fetch_summary(report) -> None:  # type: ignore[no-untyped-def]
 
 @app.command()
 def run() -> None:
-    """The main job: fetch every feed and store the articles (later: build and serve)."""
+    """The main job: fetch every feed, store the articles and build the stories."""
     report = _fetch(None, None, as_json=False)
     console.print(
         f"Stored {report.total('new')} new articles from {report.feeds_ok} feeds "
         f"({report.feeds_failed} failed). Data: {state.settings.data_dir}/"
     )
+    _build(batch_size=500)
+
+
+# --- stories --------------------------------------------------------------------------
+
+
+def _build(batch_size: int):  # type: ignore[no-untyped-def]
+    from broadsheet.stories.build import build_stories, pending_count
+
+    store = open_store()
+    pending = pending_count(store)
+    with _progress(transient=True) as progress:
+        task = progress.add_task("Building stories", total=pending)
+        report = build_stories(
+            store, batch_size=batch_size,
+            on_article=lambda n: progress.advance(task, n),
+        )
+    console.print(
+        f"Stories: {report.articles} articles clustered, {report.new_stories} new stories, "
+        f"{len(report.touched)} updated, {report.merges} merged, "
+        f"{report.near_duplicates} near-duplicate copies."
+    )
+    return report
+
+
+@app.command()
+def build(
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Articles per committed batch.")
+    ] = 500,
+) -> None:
+    """Update the stories from the stored articles (incremental; safe to interrupt)."""
+    _build(batch_size)
+
+
+def _lean_bar(coverage: dict[str, int]) -> str:
+    left = coverage.get("left", 0) + coverage.get("lean-left", 0)
+    center = coverage.get("center", 0)
+    right = coverage.get("right", 0) + coverage.get("lean-right", 0)
+    return f"[blue]L{left}[/] [white]C{center}[/] [red]R{right}[/]"
+
+
+@stories_app.command("list")
+def stories_list(
+    limit: Annotated[int, typer.Option(min=1, help="How many stories.")] = 20,
+    section: Annotated[str | None, typer.Option(help="Only this section.")] = None,
+    edition: Annotated[str | None, typer.Option(help="us, uk or world.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """The top stories: outlets covering each, and its coverage by lean."""
+    from broadsheet.stories.top import top_stories
+
+    if edition and edition not in ("us", "uk", "world"):
+        fail(f"unknown edition {edition!r}: use us, uk or world")
+    store = open_store()
+    with store.session() as session:
+        ranked = top_stories(session, limit=limit, section=section, edition=edition)
+        records = [
+            {
+                "story": r.story.id, "thread": r.story.thread_id, "headline": r.story.headline,
+                "section": r.story.section, "score": round(r.score, 4),
+                "outlets": r.story.outlet_count, "articles": r.story.article_count,
+                "coverage": r.story.coverage, "blindspot": r.story.blindspot,
+                "tone": round(r.story.tone, 3), "last_published": r.story.last_published,
+            }
+            for r in ranked
+        ]
+    if as_json:
+        for record in records:
+            _emit_json(record)
+        return
+    if not records:
+        console.print("No stories yet: run `broadsheet fetch` (or `ingest`), then `build`.")
+        return
+    table = Table(title="Top stories")
+    for col in ("#", "headline", "section", "outlets", "articles", "coverage", "updated"):
+        numeric = col in ("#", "outlets", "articles")
+        table.add_column(col, overflow="fold", justify="right" if numeric else "left")
+    for i, r in enumerate(records, 1):
+        updated = r["last_published"].strftime("%d %b %H:%M") if r["last_published"] else ""
+        blind = f" [yellow]blindspot: {r['blindspot']}[/]" if r["blindspot"] else ""
+        table.add_row(
+            str(i), r["headline"], r["section"], str(r["outlets"]), str(r["articles"]),
+            _lean_bar(r["coverage"]) + blind, updated,
+        )
+    console.print(table)
+
+
+@app.command()
+def cluster(
+    path: Annotated[
+        Path, typer.Argument(help='JSONL: {"id","outlet","title","text","published","url"}.')
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Group articles into stories: prints {"id","story"} per article, in input order."""
+    from broadsheet.dates import parse_published
+    from broadsheet.stories.cluster import ClusterDoc, cluster_documents
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+    docs: list[ClusterDoc] = []
+    bad = 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or "id" not in record:
+                raise ValueError("expected an object with an \"id\"")
+            docs.append(ClusterDoc(
+                id=str(record["id"]), title=str(record.get("title") or ""),
+                text=str(record.get("text") or ""),
+                published=parse_published(record.get("published")),
+                outlet=record.get("outlet"),
+            ))
+        except ValueError as exc:
+            bad += 1
+            err_console.print(f"{path}:{number}: skipped: {exc}", highlight=False)
+    ids = [d.id for d in docs]
+    if len(set(ids)) != len(ids):
+        fail(f"{path}: article ids must be unique")
+    stories = cluster_documents(docs)
+    if as_json:
+        for doc in docs:
+            _emit_json({"id": doc.id, "story": stories[doc.id]})
+    else:
+        groups: dict[str, list[ClusterDoc]] = {}
+        for doc in docs:
+            groups.setdefault(stories[doc.id], []).append(doc)
+        table = Table(title=f"{len(docs)} articles in {len(groups)} stories")
+        table.add_column("story")
+        table.add_column("articles", justify="right")
+        table.add_column("titles", overflow="fold")
+        for story_id, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            table.add_row(story_id, str(len(members)), " | ".join(d.title for d in members[:4]))
+        console.print(table)
+    if bad:
+        raise typer.Exit(1)
 
 
 # --- eval -----------------------------------------------------------------------------

@@ -1,0 +1,529 @@
+"""Story-clustering evaluation: pairwise and B-cubed F1 against gold events, and speed.
+
+Dataset: story-grouped JSON lines (the ``../shared/data/stories`` format), one story per
+line: ``{"story_id", "title", "date", "summary"?, "docs": [{"doc_id", "source", "lean"?,
+"title", "text", "url", "date"?}]}``. Each doc becomes one article whose gold label is its
+line's ``story_id``.
+
+Protocol, so that nothing about the gold grouping leaks into the stream:
+
+* an article's time is its own ``date`` or none; never its story's date;
+* articles are shuffled with a fixed seed, then the dated ones are sorted by time (stable,
+  so equal times stay in shuffled order) into the positions dated articles held, and the
+  undated ones keep their shuffled positions: the file's grouping by story is gone.
+
+Systems, each fed that same order:
+
+* ``broadsheet``: ``OnlineClusterer`` with its default ``ClusterConfig``;
+* ``tfidf-agglomerative``: scikit-learn ``TfidfVectorizer`` (English stop words, sublinear
+  tf) over title + text, ``AgglomerativeClustering`` with cosine distance, average linkage
+  and ``distance_threshold`` (offline: it sees every article at once);
+* ``title-jaccard``: one greedy pass; an article joins the existing cluster holding the
+  title with the highest word Jaccard (stop words dropped) if that is over a threshold.
+
+The baselines' thresholds were tuned on giveme-newscluster the same way ours were (a grid,
+best B-cubed F1: ``tune_baselines``) and then fixed for every set.
+
+Metrics: pairwise precision / recall / F1 over pairs of articles put together, and B-cubed
+precision / recall / F1 (per article, averaged). Articles per second time the clustering
+call only (loading and tokenising for scoring excluded; each system's own text processing
+is included).
+
+``benchmark_throughput`` synthesises a long stream from real texts at run time (nothing
+synthetic is stored) and times ``OnlineClusterer.add`` alone; see its docstring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import resource
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from broadsheet.stories.cluster import ClusterConfig, ClusterDoc, OnlineClusterer
+from broadsheet.stories.text import STOP_WORDS
+
+SEED = 20240601
+# Tuned on giveme-newscluster (grid in ``tune_baselines``), then fixed for every set.
+AGGLOMERATIVE_DISTANCE = 0.85
+TITLE_JACCARD_THRESHOLD = 0.25
+
+ClusterFn = Callable[[list["GoldDoc"]], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class GoldDoc:
+    """One article of an evaluation set, with its gold story."""
+
+    doc: ClusterDoc
+    gold: str
+
+
+@dataclass
+class Scores:
+    pairwise_precision: float
+    pairwise_recall: float
+    pairwise_f1: float
+    bcubed_precision: float
+    bcubed_recall: float
+    bcubed_f1: float
+    clusters: int
+
+
+@dataclass
+class SystemResult:
+    name: str
+    scores: Scores
+    seconds: float
+    articles_per_second: float
+
+
+@dataclass
+class ClusteringReport:
+    dataset: str
+    articles: int
+    stories: int
+    dated: int
+    systems: list[SystemResult] = field(default_factory=list)
+
+    def row(self, name: str) -> SystemResult:
+        return next(s for s in self.systems if s.name == name)
+
+    def to_markdown(self) -> str:
+        lines = [
+            f"**{self.dataset}**: {self.articles} articles, {self.stories} gold stories, "
+            f"{self.dated} dated",
+            "",
+            "| system | clusters | pairwise P | pairwise R | pairwise F1 | B³ P | B³ R | B³ F1 "
+            "| articles/s |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for s in self.systems:
+            c = s.scores
+            lines.append(
+                f"| {s.name} | {c.clusters} | {c.pairwise_precision:.3f} | "
+                f"{c.pairwise_recall:.3f} | {c.pairwise_f1:.3f} | {c.bcubed_precision:.3f} | "
+                f"{c.bcubed_recall:.3f} | {c.bcubed_f1:.3f} | {s.articles_per_second:,.0f} |"
+            )
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def _pairs(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def pairwise_prf(pred: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
+    """Precision / recall / F1 over unordered pairs of items clustered together.
+
+    With no predicted (or no gold) pairs at all, precision (recall) is 1 by convention.
+    """
+    cells = Counter((pred[k], gold[k]) for k in gold)
+    tp = sum(_pairs(n) for n in cells.values())
+    pred_pairs = sum(_pairs(n) for n in Counter(pred[k] for k in gold).values())
+    gold_pairs = sum(_pairs(n) for n in Counter(gold.values()).values())
+    p = tp / pred_pairs if pred_pairs else 1.0
+    r = tp / gold_pairs if gold_pairs else 1.0
+    return p, r, _f1(p, r)
+
+
+def bcubed_prf(pred: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
+    """B-cubed precision / recall / F1 (Bagga & Baldwin): per-item overlap, averaged."""
+    if not gold:
+        return 1.0, 1.0, 1.0
+    cells = Counter((pred[k], gold[k]) for k in gold)
+    pred_sizes = Counter(pred[k] for k in gold)
+    gold_sizes = Counter(gold.values())
+    p = sum(cells[(pred[k], g)] / pred_sizes[pred[k]] for k, g in gold.items()) / len(gold)
+    r = sum(cells[(pred[k], g)] / gold_sizes[g] for k, g in gold.items()) / len(gold)
+    return p, r, _f1(p, r)
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def score(pred: dict[str, str], gold: dict[str, str]) -> Scores:
+    pp, pr, pf = pairwise_prf(pred, gold)
+    bp, br, bf = bcubed_prf(pred, gold)
+    return Scores(pp, pr, pf, bp, br, bf, len(set(pred[k] for k in gold)))
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _parse_date(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def load_stories(path: Path, limit: int | None = None) -> list[GoldDoc]:
+    """Flatten a story-grouped JSONL file into articles (first ``limit`` stories)."""
+    out: list[GoldDoc] = []
+    with path.open(encoding="utf-8") as handle:
+        for count, line in enumerate(handle):
+            if limit is not None and count >= limit:
+                break
+            if not line.strip():
+                continue
+            story = json.loads(line)
+            gold = str(story["story_id"])
+            for d in story.get("docs") or []:
+                doc = ClusterDoc(
+                    id=str(d["doc_id"]),
+                    title=d.get("title") or "",
+                    text=d.get("text") or "",
+                    published=_parse_date(d.get("date")),  # the doc's own date only
+                    outlet=d.get("source"),
+                )
+                out.append(GoldDoc(doc, gold))
+    return out
+
+
+def stream_order(docs: Sequence[GoldDoc], seed: int = SEED) -> list[GoldDoc]:
+    """Seeded shuffle, then dated articles sorted by time in the slots dated ones held."""
+    order = list(docs)
+    random.Random(seed).shuffle(order)
+    slots = [i for i, g in enumerate(order) if g.doc.published is not None]
+    dated = sorted((order[i] for i in slots), key=lambda g: g.doc.published)  # type: ignore[arg-type,return-value]
+    for i, g in zip(slots, dated, strict=True):
+        order[i] = g
+    return order
+
+
+# ----------------------------------------------------------------------------- systems
+
+
+def cluster_broadsheet(
+    docs: list[GoldDoc], config: ClusterConfig | None = None
+) -> dict[str, str]:
+    """Our online clusterer, fed in the given order; merged ids resolved to survivors."""
+    clusterer = OnlineClusterer(config or ClusterConfig())
+    out: dict[str, str] = {}
+    alias: dict[str, str] = {}
+    for g in docs:
+        a = clusterer.add(g.doc)
+        out[g.doc.id] = a.story_id
+        for old in a.merged_from:
+            alias[old] = a.story_id
+    for doc_id, sid in out.items():
+        while sid in alias:
+            sid = alias[sid]
+        out[doc_id] = sid
+    return out
+
+
+def cluster_tfidf_agglomerative(
+    docs: list[GoldDoc], distance_threshold: float = AGGLOMERATIVE_DISTANCE
+) -> dict[str, str]:
+    """Baseline: TF-IDF over title + text, average-linkage cosine agglomerative clustering."""
+    from sklearn.cluster import AgglomerativeClustering  # eval-only dependency
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if len(docs) < 2:
+        return {g.doc.id: "0" for g in docs}
+    texts = [f"{g.doc.title}\n{g.doc.text}" for g in docs]
+    matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
+    labels = AgglomerativeClustering(
+        n_clusters=None,
+        metric="cosine",
+        linkage="average",
+        distance_threshold=distance_threshold,
+    ).fit_predict(matrix.toarray())
+    return {g.doc.id: str(label) for g, label in zip(docs, labels, strict=True)}
+
+
+_TITLE_WORD_RE = re.compile(r"\w+")
+
+
+def _title_words(title: str) -> frozenset[str]:
+    return frozenset(w for w in _TITLE_WORD_RE.findall(title.lower()) if w not in STOP_WORDS)
+
+
+def cluster_title_jaccard(
+    docs: list[GoldDoc], threshold: float = TITLE_JACCARD_THRESHOLD
+) -> dict[str, str]:
+    """Baseline: greedy single pass, join the cluster with the most similar title."""
+    clusters: list[list[frozenset[str]]] = []
+    out: dict[str, str] = {}
+    for g in docs:
+        words = _title_words(g.doc.title)
+        best, best_sim = -1, 0.0
+        for index, titles in enumerate(clusters):
+            for other in titles:
+                union = len(words | other)
+                sim = len(words & other) / union if union else 0.0
+                if sim > best_sim:
+                    best, best_sim = index, sim
+        if best >= 0 and best_sim >= threshold:
+            clusters[best].append(words)
+        else:
+            best = len(clusters)
+            clusters.append([words])
+        out[g.doc.id] = str(best)
+    return out
+
+
+def default_systems() -> dict[str, ClusterFn]:
+    return {
+        "broadsheet": cluster_broadsheet,
+        "tfidf-agglomerative": cluster_tfidf_agglomerative,
+        "title-jaccard": cluster_title_jaccard,
+    }
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def evaluate_clustering(
+    path: Path,
+    *,
+    limit: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    systems: dict[str, ClusterFn] | None = None,
+    seed: int = SEED,
+) -> ClusteringReport:
+    """Score every system on the story file at ``path`` (first ``limit`` stories).
+
+    ``progress(system, done, total)`` is called after each system with ``total`` = number
+    of systems.
+    """
+    docs = load_stories(path, limit)
+    ordered = stream_order(docs, seed)
+    gold = {g.doc.id: g.gold for g in docs}
+    report = ClusteringReport(
+        dataset=path.stem,
+        articles=len(docs),
+        stories=len(set(gold.values())),
+        dated=sum(1 for g in docs if g.doc.published is not None),
+    )
+    chosen = systems if systems is not None else default_systems()
+    for index, (name, fn) in enumerate(chosen.items()):
+        start = time.perf_counter()
+        pred = fn(ordered)
+        seconds = time.perf_counter() - start
+        report.systems.append(
+            SystemResult(name, score(pred, gold), seconds, len(docs) / seconds if seconds else 0.0)
+        )
+        if progress is not None:
+            progress(name, index + 1, len(chosen))
+    return report
+
+
+def tune_baselines(path: Path) -> dict[str, list[tuple[float, float]]]:
+    """B-cubed F1 of each baseline over a grid of thresholds (how the defaults were set)."""
+    ordered = stream_order(load_stories(path))
+    gold = {g.doc.id: g.gold for g in ordered}
+    grid = {
+        "tfidf-agglomerative": [round(0.5 + 0.025 * i, 3) for i in range(20)],
+        "title-jaccard": [round(0.05 + 0.05 * i, 2) for i in range(12)],
+    }
+    out: dict[str, list[tuple[float, float]]] = {}
+    for name, values in grid.items():
+        fn = cluster_tfidf_agglomerative if name == "tfidf-agglomerative" else cluster_title_jaccard
+        out[name] = [(v, score(fn(ordered, v), gold).bcubed_f1) for v in values]
+    return out
+
+
+# ----------------------------------------------------------------------------- throughput
+
+_SUB_RE = re.compile(r"\b(?:[A-Z][a-z]+|[A-Z]{2,6}|\d[\d,.]*\d|\d)\b")
+_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
+
+
+@dataclass
+class ThroughputRow:
+    articles: int
+    seconds: float
+    articles_per_second: float
+    microseconds_per_article: float
+    peak_rss_mb: float
+    active_stories: int
+    closed_stories: int
+    mean_chars: float
+
+
+def _fake_word(event: int, word: str) -> str:
+    """A made-up replacement, the same for a word within an event, different across."""
+    digest = hashlib.blake2b(f"{event}\x00{word}".encode(), digest_size=8).digest()
+    if word[0].isdigit():
+        return str(int.from_bytes(digest[:4], "little") % (10 ** min(len(word), 6)))
+    parts = [_SYLLABLES[b % len(_SYLLABLES)] for b in digest[: 2 + digest[7] % 2]]
+    name = "".join(parts)
+    return name.upper() if word.isupper() else name.capitalize()
+
+
+def _base_stories(paths: Sequence[Path], min_chars: int = 3000) -> list[list[tuple[str, str]]]:
+    """Real stories as lists of (title, text); short texts lengthened with their siblings'."""
+    stories: list[list[tuple[str, str]]] = []
+    for path in paths:
+        by_story: dict[str, list[tuple[str, str]]] = {}
+        for g in load_stories(path):
+            by_story.setdefault(g.gold, []).append((g.doc.title, g.doc.text))
+        for docs in by_story.values():
+            if not docs:
+                continue
+            pool = [text for _, text in docs]
+            grown = []
+            for i, (title, text) in enumerate(docs):
+                j = i + 1
+                while len(text) < min_chars and j < i + 1 + 3 * len(pool):
+                    text += "\n" + pool[j % len(pool)]
+                    j += 1
+                grown.append((title, text))
+            stories.append(grown)
+    return stories
+
+
+def synthetic_stream(
+    n_articles: int,
+    source_paths: Sequence[Path],
+    *,
+    articles_per_day: float = 600.0,
+    seed: int = SEED,
+) -> Iterator[ClusterDoc]:
+    """A realistic, lazily generated stream of ``n_articles`` articles in time order.
+
+    Each synthetic event copies a real story (its articles' titles and texts) with every
+    name-like token (capitalised words, acronyms, numbers) replaced by a made-up one chosen
+    per event, so events built on the same real story share their common words but not
+    their names, and there are as many distinct events as needed (``n_articles / 4``).
+    Events start uniformly over ``n_articles / articles_per_day`` days (months, for 100k:
+    stories close) and their articles follow over hours to days.
+    """
+    rng = random.Random(seed)
+    bases = _base_stories(source_paths)
+    span = n_articles / articles_per_day * 86_400.0
+    origin = datetime(2024, 1, 1, tzinfo=UTC)
+    plan: list[tuple[float, int, int, int]] = []  # (time, event, base story, doc)
+    event = 0
+    while len(plan) < n_articles:
+        base = rng.randrange(len(bases))
+        start = rng.uniform(0.0, span)
+        size = min(n_articles - len(plan), 1 + int(rng.expovariate(1 / 3.0)))
+        for _ in range(size):
+            lag = rng.expovariate(1 / 36_000.0)  # ten hours on average
+            plan.append((start + lag, event, base, rng.randrange(len(bases[base]))))
+        event += 1
+    plan.sort()
+    for index, (offset, ev, base, doc) in enumerate(plan):
+        title, text = bases[base][doc]
+
+        def fake(match: re.Match[str], ev: int = ev) -> str:
+            word = match.group(0)
+            return word if word.lower() in STOP_WORDS else _fake_word(ev, word)
+
+        yield ClusterDoc(
+            id=f"syn-{index}",
+            title=_SUB_RE.sub(fake, title),
+            text=_SUB_RE.sub(fake, text),
+            published=origin + timedelta(seconds=offset),
+        )
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def benchmark_throughput(
+    sizes: Sequence[int] = (10_000, 30_000, 100_000),
+    source_paths: Sequence[Path] = (),
+    *,
+    config: ClusterConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ThroughputRow]:
+    """Time ``OnlineClusterer.add`` alone over synthetic streams of each size.
+
+    Each size is a fresh clusterer over the first ``size`` articles of the same synthetic
+    stream (same density of events per day), so articles/s across sizes shows whether the
+    cost per article grows as closed stories pile up. Peak RSS is the whole process's.
+    """
+    if not source_paths:
+        raise ValueError("benchmark_throughput needs real story files to synthesise from")
+    rows = []
+    for size in sizes:
+        clusterer = OnlineClusterer(config or ClusterConfig())
+        add = clusterer.add
+        clock = time.perf_counter
+        spent = 0.0
+        chars = 0
+        for n, doc in enumerate(synthetic_stream(max(sizes), source_paths), start=1):
+            if n > size:
+                break
+            chars += len(doc.text)
+            start = clock()
+            add(doc)
+            spent += clock() - start
+            if progress is not None and n % 10_000 == 0:
+                progress(n, size)
+        rows.append(
+            ThroughputRow(
+                articles=size,
+                seconds=spent,
+                articles_per_second=size / spent if spent else 0.0,
+                microseconds_per_article=spent / size * 1e6,
+                peak_rss_mb=_peak_rss_mb(),
+                active_stories=clusterer.active_story_count(),
+                closed_stories=clusterer.closed_story_count(),
+                mean_chars=chars / size,
+            )
+        )
+    return rows
+
+
+def throughput_markdown(rows: Sequence[ThroughputRow]) -> str:
+    lines = [
+        "| articles | seconds | articles/s | µs/article | peak RSS MB | active stories "
+        "| closed stories | mean chars |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.articles:,} | {r.seconds:.1f} | {r.articles_per_second:,.0f} | "
+            f"{r.microseconds_per_article:,.0f} | {r.peak_rss_mb:,.0f} | {r.active_stories:,} | "
+            f"{r.closed_stories:,} | {r.mean_chars:,.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m broadsheet.eval.clustering FILE.jsonl ... [--throughput]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--throughput", action="store_true", help="also run the 10k/30k/100k")
+    parser.add_argument("--sizes", default="10000,30000,100000")
+    parser.add_argument("--tune", action="store_true", help="print the baselines' grids")
+    args = parser.parse_args(argv)
+    for path in args.files:
+        if args.tune:
+            print(json.dumps(tune_baselines(path)))
+        print(evaluate_clustering(path, limit=args.limit).to_markdown())
+    if args.throughput:
+        sizes = [int(s) for s in args.sizes.split(",")]
+        print(throughput_markdown(benchmark_throughput(sizes, args.files)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Stories: grouping articles into stories and stories into threads."""

@@ -1,0 +1,323 @@
+"""`broadsheet build`, story stage: stored articles -> stories, incrementally.
+
+Articles are taken in arrival order (article id) after the last one processed. Each batch
+runs in one transaction together with the clusterer's and the near-duplicate index's
+snapshots, so a build killed at any moment resumes from the last committed batch and ends
+with exactly the stories an uninterrupted build would have made. A build with nothing new
+writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from broadsheet.dates import as_utc
+from broadsheet.store import Store
+from broadsheet.store.schema import (
+    ArticleAliasRow,
+    ArticleRow,
+    BuildStateRow,
+    OutletRow,
+    StoryAliasRow,
+    StoryArticleRow,
+    StoryRow,
+)
+from broadsheet.stories.cluster import ClusterConfig, ClusterDoc, OnlineClusterer
+from broadsheet.stories.neardup import NearDuplicateIndex
+from broadsheet.stories.rank import blindspot, coverage_by_lean, importance
+from broadsheet.stories.sections import classify_section, story_section
+from broadsheet.stories.tone import story_tone, tone
+
+STATE_ID = 1
+DEFAULT_BATCH = 500
+# Headline choice looks at this many of a story's newest articles: enough to find the
+# most shared wording, and bounded so a 1,000-article story costs the same as a 50-one.
+HEADLINE_SAMPLE = 50
+
+
+@dataclass(slots=True)
+class BuildReport:
+    articles: int = 0
+    new_stories: int = 0
+    updated_stories: int = 0
+    merges: int = 0
+    near_duplicates: int = 0
+    batches: int = 0
+    touched: set[str] = field(default_factory=set)
+
+
+def _load_state(
+    session: Session, config: ClusterConfig
+) -> tuple[BuildStateRow, OnlineClusterer, NearDuplicateIndex]:
+    state = session.get(BuildStateRow, STATE_ID)
+    if state is None:
+        state = BuildStateRow(id=STATE_ID, last_article_id=0)
+        session.add(state)
+        return state, OnlineClusterer(config), NearDuplicateIndex()
+    clusterer = (
+        OnlineClusterer.restore(state.clusterer, config)
+        if state.clusterer
+        else OnlineClusterer(config)
+    )
+    neardup = NearDuplicateIndex.restore(state.neardup) if state.neardup else NearDuplicateIndex()
+    return state, clusterer, neardup
+
+
+def pending_count(store: Store) -> int:
+    with store.session() as session:
+        state = session.get(BuildStateRow, STATE_ID)
+        last = state.last_article_id if state else 0
+        return (
+            session.scalar(select(func.count()).select_from(ArticleRow).where(ArticleRow.id > last))
+            or 0
+        )
+
+
+def build_stories(
+    store: Store,
+    *,
+    config: ClusterConfig | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    on_article: Callable[[int], None] | None = None,
+) -> BuildReport:
+    """Cluster every article not yet in a story; returns what changed."""
+    config = config or ClusterConfig()
+    report = BuildReport()
+    # The state is read once; afterwards the in-memory clusterer is always exactly what
+    # the last committed batch saved. A failed batch raises, so they never diverge.
+    with store.session() as session:
+        state, clusterer, neardup = _load_state(session, config)
+        last_id = state.last_article_id
+    builder = _Batch(clusterer, neardup, report)
+    while True:
+        with store.session() as session:
+            rows = session.execute(
+                select(ArticleRow, OutletRow)
+                .join(OutletRow, ArticleRow.outlet_id == OutletRow.id, isouter=True)
+                .where(ArticleRow.id > last_id)
+                .order_by(ArticleRow.id)
+                .limit(batch_size)
+            ).all()
+            if not rows:
+                return report
+            touched = builder.run(session, rows)
+            for story_id in sorted(touched):
+                _refresh_story(session, story_id)
+            state = session.get(BuildStateRow, STATE_ID) or BuildStateRow(id=STATE_ID)
+            session.add(state)
+            last_id = rows[-1][0].id
+            state.last_article_id = last_id
+            state.clusterer = clusterer.snapshot()
+            state.neardup = neardup.snapshot()
+            state.updated_at = datetime.now(UTC)
+            report.articles += len(rows)
+            report.batches += 1
+            report.touched |= touched
+        if on_article:
+            on_article(len(rows))
+
+
+def _resolve(session: Session, story_id: str) -> str:
+    alias = session.get(StoryAliasRow, story_id)
+    return alias.story_id if alias else story_id
+
+
+def _article_text(article: ArticleRow) -> str:
+    return article.text or article.standfirst or ""
+
+
+class _Batch:
+    """Assigns one batch of articles to stories inside the caller's transaction."""
+
+    def __init__(
+        self, clusterer: OnlineClusterer, neardup: NearDuplicateIndex, report: BuildReport
+    ) -> None:
+        self.clusterer = clusterer
+        self.neardup = neardup
+        self.report = report
+
+    def run(self, session: Session, rows: list) -> set[str]:  # type: ignore[type-arg]
+        self.story_of: dict[int, str] = {}
+        links: list[StoryArticleRow] = []
+        for article, outlet in rows:
+            links.append(self._assign(session, article, outlet))
+        for link in links:  # a merge later in the batch may have moved earlier articles
+            link.story_id = self.story_of[link.article_id]
+        session.flush()  # new stories first: the links refer to them
+        session.add_all(links)
+        session.flush()
+        return {_resolve(session, sid) for sid in set(self.story_of.values())}
+
+    def _story_of_article(self, session: Session, article_id: int) -> str | None:
+        story = self.story_of.get(article_id)
+        if story is None:
+            story = session.scalar(
+                select(StoryArticleRow.story_id).where(StoryArticleRow.article_id == article_id)
+            )
+        return _resolve(session, story) if story else None
+
+    def _assign(
+        self, session: Session, article: ArticleRow, outlet: OutletRow | None
+    ) -> StoryArticleRow:
+        published = as_utc(article.published) or as_utc(article.created_at)
+        text = _article_text(article)
+        section = classify_section(
+            article.title or "", text, [article.section] if article.section else []
+        )
+        article_tone = tone(
+            " ".join(filter(None, [article.standfirst, text[:1500]])),
+            title=article.title or None,
+        )
+        near_of: int | None = None
+        similarity = 1.0
+        story_id: str | None = None
+        canonical_key = self.neardup.add(str(article.id), text, published) if text else None
+        if canonical_key is not None:
+            near_of = int(canonical_key)
+            story_id = self._story_of_article(session, near_of)
+        if story_id is not None:
+            # Syndicated copy: same story as its original, the outlet still credited.
+            self.report.near_duplicates += 1
+        else:
+            assignment = self.clusterer.add(
+                ClusterDoc(
+                    id=str(article.id),
+                    title=article.title or "",
+                    text=text,
+                    published=published,
+                    outlet=outlet.slug if outlet else None,
+                )
+            )
+            story_id, similarity = assignment.story_id, assignment.similarity
+            if assignment.new_story:
+                session.add(
+                    StoryRow(
+                        id=story_id,
+                        thread_id=assignment.thread_id,
+                        headline=article.title or "",
+                        section=section,
+                        first_published=published,
+                        last_published=published,
+                    )
+                )
+                self.report.new_stories += 1
+            for old_id in assignment.merged_from:
+                merge_stories(session, old_id, story_id)
+                for key, value in self.story_of.items():
+                    if value == old_id:
+                        self.story_of[key] = story_id
+                self.report.merges += 1
+        self.story_of[article.id] = story_id
+        return StoryArticleRow(
+            article_id=article.id,
+            story_id=story_id,
+            similarity=similarity,
+            near_duplicate_of=near_of,
+            section=section,
+            tone=article_tone,
+        )
+
+
+def merge_stories(session: Session, old_id: str, new_id: str) -> None:
+    """Fold story ``old_id`` into ``new_id``; the old permalink keeps resolving."""
+    if old_id == new_id:
+        return
+    session.flush()
+    session.execute(
+        update(StoryArticleRow).where(StoryArticleRow.story_id == old_id).values(story_id=new_id)
+    )
+    # Earlier merges into the old story now point straight at the survivor.
+    session.execute(
+        update(StoryAliasRow).where(StoryAliasRow.story_id == old_id).values(story_id=new_id)
+    )
+    if session.get(StoryAliasRow, old_id) is None:
+        session.add(StoryAliasRow(old_id=old_id, story_id=new_id))
+    old = session.get(StoryRow, old_id)
+    if old is not None:
+        session.delete(old)
+    session.flush()
+
+
+def choose_headline(titles: list[str]) -> str:
+    """The title sharing the most words with the others: the most representative one."""
+    clean = [t for t in titles if t]
+    if len(clean) <= 2:
+        return clean[0] if clean else ""
+    bags = [set(w.lower() for w in t.split() if len(w) > 3) for t in clean]
+    df = Counter(w for bag in bags for w in bag)
+    scores = [sum(df[w] - 1 for w in bag) / (len(bag) ** 0.5 or 1) for bag in bags]
+    best = max(range(len(clean)), key=lambda i: (scores[i], -i))
+    return clean[best]
+
+
+def _refresh_story(session: Session, story_id: str) -> None:
+    story = session.get(StoryRow, story_id)
+    if story is None:
+        return
+    rows = session.execute(
+        select(
+            ArticleRow.title,
+            ArticleRow.published,
+            ArticleRow.created_at,
+            StoryArticleRow.section,
+            StoryArticleRow.tone,
+            OutletRow.slug,
+            OutletRow.lean,
+            OutletRow.country,
+            OutletRow.edition,
+        )
+        .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
+        .join(OutletRow, ArticleRow.outlet_id == OutletRow.id, isouter=True)
+        .where(StoryArticleRow.story_id == story_id)
+        .order_by(ArticleRow.id)
+    ).all()
+    outlets: dict[str, tuple[str, str, str]] = {}
+    for row in rows:
+        if row.slug:
+            outlets[row.slug] = (row.lean or "unknown", row.country or "", row.edition or "")
+    # Outlets whose identical copy was stored as an alias still covered the story.
+    for slug, lean, country, edition in session.execute(
+        select(OutletRow.slug, OutletRow.lean, OutletRow.country, OutletRow.edition)
+        .join(ArticleAliasRow, ArticleAliasRow.outlet_id == OutletRow.id)
+        .join(StoryArticleRow, StoryArticleRow.article_id == ArticleAliasRow.article_id)
+        .where(StoryArticleRow.story_id == story_id)
+    ):
+        outlets.setdefault(slug, (lean or "unknown", country or "", edition or ""))
+    leans = [lean for lean, _, _ in outlets.values()]
+    countries = sorted({c for _, c, _ in outlets.values() if c})
+    dates = [d for d in (as_utc(r.published) or as_utc(r.created_at) for r in rows) if d]
+    last = max(dates) if dates else None
+    story.article_count = len(rows)
+    story.outlet_count = len(outlets)
+    story.coverage = coverage_by_lean(leans)
+    story.countries = countries
+    story.editions = sorted({e for _, _, e in outlets.values() if e})
+    story.blindspot = blindspot(leans)
+    story.section = story_section([r.section for r in rows])
+    story.tone = story_tone([r.tone for r in rows])
+    story.headline = choose_headline([r.title or "" for r in rows[-HEADLINE_SAMPLE:]])
+    story.first_published = min(dates) if dates else None
+    story.last_published = last
+    story.importance = importance(
+        outlet_count=len(outlets),
+        leans=leans,
+        countries=countries,
+        last_published=last,
+        now=last or datetime.now(UTC),
+        article_count=len(rows),
+    )
+    story.updated_at = datetime.now(UTC)
+
+
+def resolve_story_id(session: Session, story_id: str) -> str | None:
+    """The current id for a permalink id (itself, or the story it was merged into)."""
+    if session.get(StoryRow, story_id) is not None:
+        return story_id
+    alias = session.get(StoryAliasRow, story_id)
+    return alias.story_id if alias else None

@@ -1,0 +1,181 @@
+"""`broadsheet build`: stories in the store, incremental, and safe to kill."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from broadsheet.models import ExtractedArticle, Outlet
+from broadsheet.store import Store
+from broadsheet.store.articles import save_article
+from broadsheet.store.feeds import sync_outlets
+from broadsheet.store.schema import OutletRow, StoryArticleRow, StoryRow
+from broadsheet.stories.build import (
+    build_stories,
+    choose_headline,
+    merge_stories,
+    resolve_story_id,
+)
+from broadsheet.stories.top import top_stories
+from tests.support.articles import make_events
+
+OUTLETS = [
+    Outlet(slug="left-daily", name="Left Daily", domains=["left.example"], country="US",
+           edition="us", lean="left"),
+    Outlet(slug="centre-wire", name="Centre Wire", domains=["centre.example"], country="GB",
+           edition="uk", lean="center"),
+    Outlet(slug="right-post", name="Right Post", domains=["right.example"], country="US",
+           edition="us", lean="right"),
+]
+
+
+def populate(store: Store, events: int, per_event: int, *, only=None) -> dict[int, int]:
+    """Store the invented articles (those ``only`` accepts); returns article id -> event."""
+    gold: dict[int, int] = {}
+    with store.session() as session:
+        sync_outlets(session, OUTLETS)
+        ids = {o.slug: o.id for o in session.scalars(select(OutletRow))}
+        for n, fake in enumerate(make_events(events, per_event, [o.slug for o in OUTLETS])):
+            if only is not None and not only(fake):
+                continue
+            saved = save_article(
+                session,
+                ExtractedArticle(title=fake.title, paragraphs=[fake.text],
+                                 published=fake.published.isoformat()),
+                url=f"https://{fake.outlet}.example/a/{n}", outlet_id=ids[fake.outlet],
+            )
+            gold[saved.article_id] = fake.event
+    return gold
+
+
+def assignments(db: Path) -> dict[int, str]:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT article_id, story_id FROM story_articles"))
+
+
+def stories_table(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT id, thread_id, headline, section, article_count, outlet_count, coverage, "
+            "importance, updated_at FROM stories ORDER BY id"
+        ).fetchall()
+
+
+def test_build_groups_articles_and_a_rebuild_changes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "b.db"
+    store = Store(f"sqlite:///{db}")
+    gold = populate(store, events=12, per_event=3)
+    report = build_stories(store, batch_size=10)
+    assert report.articles == 36
+    story_of = assignments(db)
+    # Every event is one story and no story mixes events.
+    by_event: dict[int, set[str]] = {}
+    for article_id, event in gold.items():
+        by_event.setdefault(event, set()).add(story_of[article_id])
+    assert all(len(s) == 1 for s in by_event.values())
+    assert len({next(iter(s)) for s in by_event.values()}) == 12
+    with store.session() as session:
+        story = session.scalar(select(StoryRow).order_by(StoryRow.id))
+        assert story.outlet_count == 3 and story.article_count == 3
+        assert story.coverage.get("left") == 1 and story.coverage.get("right") == 1
+        assert story.headline
+        top = top_stories(session, limit=5)
+        assert len(top) == 5 and top[0].score >= top[-1].score
+
+    before = stories_table(db)
+    again = build_stories(store)
+    assert again.articles == 0 and not again.touched
+    assert stories_table(db) == before
+
+
+def test_new_articles_join_existing_stories_incrementally(tmp_path: Path) -> None:
+    db = tmp_path / "inc.db"
+    store = Store(f"sqlite:///{db}")
+    populate(store, events=6, per_event=3, only=lambda f: f.outlet != "right-post")
+    build_stories(store)
+    first = assignments(db)
+    # The third article of each event arrives later.
+    populate(store, events=6, per_event=3, only=lambda f: f.outlet == "right-post")
+    report = build_stories(store)
+    assert report.articles == 6 and report.new_stories == 0
+    after = assignments(db)
+    assert {k: v for k, v in after.items() if k in first} == first
+    assert len(set(after.values())) == 6
+
+
+def test_killing_a_build_and_rerunning_gives_the_same_stories(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    seed_db = source / "broadsheet.db"
+    seed_store = Store(f"sqlite:///{seed_db}")
+    populate(seed_store, events=150, per_event=4)
+    seed_store.close()  # checkpoints the WAL, so copying the file copies everything
+
+    straight_dir, killed_dir = tmp_path / "straight", tmp_path / "killed"
+    for target in (straight_dir, killed_dir):
+        target.mkdir()
+        shutil.copy(seed_db, target / "broadsheet.db")
+    build_stories(Store(f"sqlite:///{straight_dir / 'broadsheet.db'}"), batch_size=10)
+
+    env = {**os.environ, "BROADSHEET_DATA_DIR": str(killed_dir)}
+    cmd = [sys.executable, "-m", "broadsheet.cli", "build", "--batch-size", "10"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    progressed = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with sqlite3.connect(killed_dir / "broadsheet.db", timeout=1) as conn:
+                row = conn.execute("SELECT last_article_id FROM build_state").fetchone()
+                progressed = row[0] if row else 0
+        except sqlite3.OperationalError:
+            progressed = 0
+        if progressed >= 100:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the build finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 0 < progressed < 600
+
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert assignments(killed_dir / "broadsheet.db") == assignments(
+        straight_dir / "broadsheet.db"
+    )
+    strip = [row[:-1] for row in stories_table(killed_dir / "broadsheet.db")]
+    assert strip == [row[:-1] for row in stories_table(straight_dir / "broadsheet.db")]
+
+
+def test_merged_story_ids_keep_resolving(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    populate(store, events=2, per_event=2)
+    build_stories(store)
+    with store.session() as session:
+        a, b = sorted(session.scalars(select(StoryRow.id)))
+        merge_stories(session, b, a)
+        assert resolve_story_id(session, b) == a
+        assert resolve_story_id(session, a) == a
+        assert resolve_story_id(session, "s-nope") is None
+        assert session.scalar(
+            select(func.count()).select_from(StoryArticleRow).where(StoryArticleRow.story_id == a)
+        ) == 4
+
+
+def test_choose_headline_prefers_shared_wording() -> None:
+    titles = [
+        "Storm closes harbour ferry",
+        "Harbour ferry closed after storm damage",
+        "Opinion: why we need better transport",
+        "Ferry service halted as storm hits harbour",
+    ]
+    assert choose_headline(titles) != "Opinion: why we need better transport"
+    assert choose_headline(["Only one"]) == "Only one"
+    assert choose_headline([]) == ""
