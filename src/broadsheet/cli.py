@@ -732,5 +732,22 @@ def eval_extraction(
         sys.stdout.write(report.to_markdown() + "\n")
 
 
+@eval_app.command("sections")
+def eval_sections(
+    path: Annotated[Path, typer.Argument(help="Story JSONL with a category per story.")],
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+) -> None:
+    """Section classifier accuracy against gold categories, vs the majority class."""
+    from broadsheet.eval.sections import evaluate_sections
+
+    if not path.is_file():
+        fail(f"no such file: {path}")
+    report = evaluate_sections(path)
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        sys.stdout.write(report.format() + "\n")
+
+
 if __name__ == "__main__":
     app()
