@@ -7,6 +7,7 @@ one-line message and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -122,6 +123,15 @@ def _progress(transient: bool = False) -> Progress:
         console=err_console,
         transient=transient,
     )
+
+
+def _advance(progress: Progress, task: Any) -> Any:
+    """A progress callback for stages that report ``(..., done, total)``."""
+
+    def update(*args: Any) -> None:
+        progress.update(task, completed=args[-2], total=args[-1])
+
+    return update
 
 
 # --- extract / ingest ---------------------------------------------------------------
@@ -730,6 +740,58 @@ def eval_extraction(
     else:
         # Plain stdout: the Markdown table is meant to be pasted, so no wrapping.
         sys.stdout.write(report.to_markdown() + "\n")
+
+
+@eval_app.command("clustering")
+def eval_clustering(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Story-grouped JSONL files (../shared/data/stories).")
+    ],
+    throughput: Annotated[
+        bool,
+        typer.Option(help="Also time clustering alone on 10k/30k/100k synthetic articles."),
+    ] = False,
+    sizes: Annotated[
+        str, typer.Option(help="Comma-separated stream sizes for --throughput.")
+    ] = "10000,30000,100000",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per report.")] = False,
+) -> None:
+    """Pairwise and B-cubed P/R/F1 vs TF-IDF+agglomerative and title-Jaccard baselines."""
+    from broadsheet.eval.clustering import benchmark_throughput, evaluate_clustering
+
+    for path in paths:
+        if not path.is_file():
+            fail(f"no such file: {path}")
+    for path in paths:
+        with _progress(transient=True) as progress:
+            task = progress.add_task(f"Clustering {path.name}", total=None)
+            report = evaluate_clustering(path, progress=_advance(progress, task))
+        if as_json:
+            _emit_json(report.to_json())
+        else:
+            sys.stdout.write(report.to_markdown() + "\n\n")
+    if throughput:
+        try:
+            wanted = tuple(int(n) for n in sizes.split(","))
+        except ValueError:
+            fail(f"--sizes must be comma-separated integers, got {sizes!r}")
+        with _progress(transient=True) as progress:
+            task = progress.add_task("Throughput", total=None)
+            rows = benchmark_throughput(wanted, paths, progress=_advance(progress, task))
+        if as_json:
+            for row in rows:
+                _emit_json(dataclasses.asdict(row))
+        else:
+            sys.stdout.write(
+                "| articles | seconds | articles/s | µs/article | peak RSS MB | active stories "
+                "| closed stories |\n|---:|---:|---:|---:|---:|---:|---:|\n"
+            )
+            for r in rows:
+                sys.stdout.write(
+                    f"| {r.articles:,} | {r.seconds:.1f} | {r.articles_per_second:,.0f} "
+                    f"| {r.microseconds_per_article:.0f} | {r.peak_rss_mb:.0f} "
+                    f"| {r.active_stories:,} | {r.closed_stories:,} |\n"
+                )
 
 
 @eval_app.command("sections")

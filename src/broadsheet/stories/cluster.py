@@ -2,38 +2,45 @@
 
 One pass, in the order given. Each article becomes a sparse TF-IDF vector (see
 ``stories.text``) and is compared with the *active* stories that share one of its top
-terms (an inverted index term -> stories, so the cost per article depends on how many
-stories are active, never on how many have been closed). It joins the best one when the
-time-decayed cosine with that story's centroid passes ``join_threshold``; otherwise it
-starts a new story.
+terms (an inverted index term -> stories, each list capped, so the cost per article
+depends on how many stories are active, never on how many have been closed). It joins
+the best one when the similarity passes ``join_threshold``; otherwise it starts a story.
+
+Similarity = max(cosine with the story's centroid, ``title_factor`` x cosine of the title
+with the story's title centroid), times a time factor
+``decay_floor + (1 - decay_floor) * 0.5 ** (gap / half_life_days)``, where the gap is the
+distance from the article's time to the story's [first, last] span. Part of the similarity
+never decays because real coverage of one event straggles over weeks (follow-ups, late or
+misdated pages). When either side has no time at all, only that never-decaying part counts:
+without dates nothing tells a story from its sequel, so more textual evidence is needed.
 
 Time is *stream time*: the clock is the latest publication time seen so far, so an old or
 misdated article neither rewinds it nor closes anything; an undated article takes the
 clock's time. A story closes when the clock has moved ``window_days`` past its last
-article; it then leaves the active index for a bounded *memory* of recently closed stories
-(``memory_days``, at most ``memory_max_stories``), used for two things:
+article; it then leaves the active index for a bounded *memory* of closed stories
+(``memory_days``, at most ``memory_max_stories``; oldest forgotten first), used for:
 
-* reopening: an article that matches a closed story very strongly (``reopen_threshold``
-  on the plain cosine, with shared name-like terms) rejoins it under its old id. Late
-  follow-ups and misdated copies of an event are common in real feeds, and without this
-  each one would become a story of its own;
-* threads: a new story takes the ``thread_id`` of the best active or remembered story
-  within ``thread_days`` that it resembles at the lower ``thread_threshold`` and with
-  which it shares at least ``thread_min_names`` name-like terms ("talks announced", "talks
+* reopening: an article that matches a closed story strongly (``reopen_threshold`` on the
+  undecayed similarity, and at least ``reopen_min_names`` shared name-like terms) rejoins
+  it under its old id: late follow-ups and misdated copies of an event;
+* threads: a new story takes the ``thread_id`` of the most similar active or remembered
+  story within ``thread_days`` that it resembles at the lower ``thread_threshold`` and
+  shares at least ``thread_min_names`` name-like terms with ("talks announced", "talks
   held", "talks collapse"); otherwise its thread id is its own id.
 
 Story ids are ``"s"`` + 12 hex digits of SHA-1 of the first article's id: stable across
-runs and processes. When an article matches two active stories strongly (both above
-``merge_threshold``, and the two stories resemble each other) they merge: the older id
-survives and ``Assignment.merged_from`` lists the absorbed ids, which callers must keep
-resolving (as aliases) to the survivor.
+runs and processes (nothing here depends on Python's salted ``hash``: dot products are
+exactly rounded sums, term buckets are crc32). When an article matches two active stories
+strongly (both above ``merge_threshold``, the two stories themselves above
+``join_threshold``) they merge: the older id survives and ``Assignment.merged_from`` lists
+the absorbed ids, which callers must keep resolving (as aliases) to the survivor.
 
-The whole state snapshots to bytes (``snapshot``/``restore``) and a restored clusterer
+The whole state snapshots to bytes (``snapshot``/``restore``); a restored clusterer
 continues exactly as an uninterrupted one would.
 
 TODO (optional, not implemented): an embedding representation (sentence-transformers,
 model named by ``ClusterConfig.embedding_model``) mixed into the similarity. The default
-path must stay model-free, and nothing here may download a model.
+path stays model-free, and nothing here may download a model.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
-from operator import itemgetter
+from operator import itemgetter, mul
 
 import numpy as np
 
@@ -59,45 +66,45 @@ _FORMAT = 1
 _by_weight = itemgetter(1)
 
 
+def _by_score(kv: tuple[int, float]) -> tuple[float, int]:
+    return (-kv[1], kv[0])  # best accumulated weight first, then the older story
+
+
 @dataclass(frozen=True)
 class ClusterConfig:
-    """Settings of the online clusterer. The defaults are the evaluated ones.
+    """Settings of the online clusterer. The defaults are the evaluated ones (tuned on
+    giveme-newscluster only; see docs/benchmarks-clustering-draft.md)."""
 
-    Similarities are cosines of TF-IDF vectors (0..1); "effective" similarity multiplies
-    the cosine by ``0.5 ** (gap_days / half_life_days)``, where the gap is the distance in
-    days from the article's time to the story's [first, last] span (0 inside it).
-    """
-
-    # Stories: joining, closing, merging.
-    join_threshold: float = 0.30  # effective similarity needed to join an active story
+    # Joining, closing, merging.
+    join_threshold: float = 0.20  # similarity (time factor included) to join a story
     window_days: float = 3.0  # an active story closes this long after its last article
-    half_life_days: float = 7.0  # the time-dependent part of the similarity halves weekly
-    decay_floor: float = 0.0  # the part that never decays
+    half_life_days: float = 3.0  # the time-dependent half of the similarity halves per 3 days
+    decay_floor: float = 0.5  # the part that never decays (and all that counts undated)
     merge_threshold: float = 0.55  # an article this close to two stories may merge them
     # Representation.
-    title_weight: float = 2.0  # title words count this many times
-    lead_chars: int = 2200  # body characters used: the lead, ~350 words (also caps the cost)
+    title_weight: float = 2.0  # title words count this many times in the article vector
+    lead_chars: int = 1800  # body characters used: the lead, ~300 words (also caps cost)
     name_boost: float = 1.5  # weight multiplier of name-like terms
-    linkage: str = "centroid"  # or "average": mean cosine with the story's articles
-    novel_weight: float = 1.0  # scoring weight of terms first seen in this article
-    title_channel: bool = True  # similarity = max(body cosine, title_factor * title cosine)
-    title_factor: float = 1.0
+    novel_weight: float = 1.0  # scoring weight of terms no earlier article had (see docs)
+    title_factor: float = 0.8  # weight of the title channel (0 turns it off)
     title_min_terms: int = 3  # titles with fewer content terms have no title channel
-    title_centroid_terms: int = 60
-    doc_terms: int = 100  # an article vector keeps its top terms
+    doc_terms: int = 60  # an article vector keeps its top terms
     lookup_terms: int = 12  # its top terms used to find candidate stories
     centroid_terms: int = 150  # a story centroid keeps its top terms
-    max_candidates: int = 16  # candidates scored in full per article
-    idf_bits: int = 20  # document-frequency table of 2**bits counters (4 MiB)
+    title_centroid_terms: int = 40
+    max_candidates: int = 8  # candidates scored in full per article
+    posting_cap: int = 256  # a term's posting list keeps its most recent stories
+    memory_posting_cap: int = 64  # the same for remembered stories (name-like terms only)
+    idf_bits: int = 20  # document-frequency table of 2**bits uint32 counters (4 MiB)
     # Memory of closed stories: reopening and threads.
-    memory_days: float = 30.0  # closed stories are remembered this long (0: not at all)
-    memory_max_stories: int = 50_000  # and at most this many (oldest forgotten first)
+    memory_days: float = 365.0  # closed stories are remembered this long (0: not at all)
+    memory_max_stories: int = 20_000  # and at most this many (oldest forgotten first)
     memory_terms: int = 40  # a remembered story keeps its top terms
-    reopen_threshold: float = 0.50  # plain cosine to reopen a closed story
+    reopen_threshold: float = 0.30  # undecayed similarity to reopen a closed story
     reopen_min_names: int = 2  # shared name-like terms needed to reopen
-    thread_days: float = 14.0  # a new story joins a thread whose story it follows this closely
-    thread_threshold: float = 0.12  # plain cosine needed for a thread
-    thread_min_names: int = 2  # shared name-like terms needed for a thread
+    thread_days: float = 14.0  # a story links to stories active this recently
+    thread_threshold: float = 0.12  # undecayed similarity for a thread
+    thread_min_names: int = 2  # shared name-like terms for a thread
     # Optional embedding model: TODO, see the module docstring; must stay None for now.
     embedding_model: str | None = None
 
@@ -117,9 +124,8 @@ class ClusterDoc:
 class Assignment:
     """Where one article went.
 
-    ``similarity`` is the effective similarity to the story it joined (0.0 for a new story;
-    for a reopened story the plain cosine). ``merged_from`` lists story ids absorbed into
-    ``story_id`` by this article: callers must record them as aliases of ``story_id``.
+    ``similarity`` is the similarity to the story it joined (0.0 for a new story). Callers
+    must record each id of ``merged_from`` as an alias of ``story_id``.
     """
 
     doc_id: str
@@ -138,59 +144,62 @@ class _Article:
     def __init__(
         self,
         vec: dict[str, float],
+        svec: dict[str, float],
+        tvec: dict[str, float],
         names: set[str],
         lookup: list[str],
-        tvec: dict[str, float],
         t: float | None,
-        svec: dict[str, float],
     ) -> None:
-        self.vec = vec
-        self.svec = svec
+        self.vec = vec  # unit vector, added to the centroid
+        self.svec = svec  # the same with never-seen terms damped: used for scoring
+        self.tvec = tvec  # unit title vector (empty: no title channel)
         self.names = names
         self.lookup = lookup
-        self.tvec = tvec
         self.t = t
+
+    def name_lookup(self, n: int) -> list[str]:
+        """The ``n`` heaviest name-like terms (for the index of remembered stories)."""
+        vec = self.vec
+        return sorted(self.names, key=lambda term: (-vec[term], term))[:n]
 
 
 class _Story:
     __slots__ = (
-        "centroid", "first", "id", "last", "names", "norm", "posted", "seq", "size", "tcentroid",
-        "thread", "tnorm", "tsize",
+        "centroid", "first", "id", "last", "names", "norm", "posted", "seq", "size",
+        "tcentroid", "thread", "tnorm",
     )
 
     def __init__(self, seq: int, story_id: str, thread: str, t: float | None) -> None:
         self.seq = seq
         self.id = story_id
         self.thread = thread
-        self.centroid: dict[str, float] = {}
+        self.centroid: dict[str, float] = {}  # sum of member unit vectors (top terms)
         self.norm = 0.0
         self.tcentroid: dict[str, float] = {}
         self.tnorm = 0.0
-        self.tsize = 0
         self.size = 0
         self.first = t
         self.last = t
         self.names: set[str] = set()
-        self.posted: set[str] = set()
+        self.posted: set[str] = set()  # terms under which the story is in a posting list
 
     def to_json(self) -> list[object]:
         return [
-            self.seq, self.id, self.thread, self.size, self.tsize, self.first, self.last,
-            list(self.centroid.items()), sorted(self.names), sorted(self.posted),
-            list(self.tcentroid.items()),
+            self.seq, self.id, self.thread, self.size, self.first, self.last,
+            list(self.centroid.items()), list(self.tcentroid.items()),
+            sorted(self.names), sorted(self.posted),
         ]
 
     @classmethod
     def from_json(cls, row: list) -> _Story:
-        seq, sid, thread, size, tsize, first, last, centroid, names, posted, tcentroid = row
+        seq, sid, thread, size, first, last, centroid, tcentroid, names, posted = row
         story = cls(seq, sid, thread, first)
         story.last = last
         story.size = size
-        story.tsize = tsize
-        story.centroid = {k: v for k, v in centroid}
-        story.norm = math.sqrt(sum(v * v for v in story.centroid.values()))
-        story.tcentroid = {k: v for k, v in tcentroid}
-        story.tnorm = math.sqrt(sum(v * v for v in story.tcentroid.values()))
+        story.centroid = dict(centroid)
+        story.tcentroid = dict(tcentroid)
+        story.norm = _norm(story.centroid)
+        story.tnorm = _norm(story.tcentroid)
         story.names = set(names)
         story.posted = set(posted)
         return story
@@ -255,7 +264,7 @@ class OnlineClusterer:
             if self._memory
             else []
         )
-        for sim, seq in remembered:
+        for sim, seq, _ in remembered:
             if sim < cfg.reopen_threshold:
                 break
             story = self._memory[seq]
@@ -274,7 +283,7 @@ class OnlineClusterer:
         return len(self._active)
 
     def closed_story_count(self) -> int:
-        """Stories closed so far (remembered or forgotten); merged-away ones not counted."""
+        """Stories closed so far (remembered or forgotten; merged-away ones not counted)."""
         return self._closed
 
     def remembered_story_count(self) -> int:
@@ -284,7 +293,7 @@ class OnlineClusterer:
     def snapshot(self) -> bytes:
         """The whole state as bytes: deterministic (same state -> same bytes) and compact."""
         state = {
-            "config": _config_to_json(self.config),
+            "config": asdict(self.config),
             "clock": self._clock,
             "seq": self._seq,
             "closed": self._closed,
@@ -303,9 +312,9 @@ class OnlineClusterer:
 
     @classmethod
     def restore(cls, data: bytes, config: ClusterConfig | None = None) -> OnlineClusterer:
-        """A clusterer continuing from ``snapshot()`` bytes (with the saved config unless
-        ``config`` is given; a different representation config makes old centroids and
-        new articles incomparable, so only change thresholds and windows that way)."""
+        """A clusterer continuing from ``snapshot()`` bytes, with the saved config unless
+        ``config`` is given (change only thresholds and windows that way: a different
+        representation makes old centroids and new articles incomparable)."""
         if data[:4] != _MAGIC:
             raise ValueError("not a broadsheet clusterer snapshot")
         version, head_len, table_len = struct.unpack_from("<BII", data, 4)
@@ -314,19 +323,18 @@ class OnlineClusterer:
         offset = 4 + struct.calcsize("<BII")
         state = json.loads(zlib.decompress(data[offset : offset + head_len]))
         table = zlib.decompress(data[offset + head_len : offset + head_len + table_len])
-        self = cls(config or _config_from_json(state["config"]))
+        known = {f.name for f in fields(ClusterConfig)}
+        saved = ClusterConfig(**{k: v for k, v in state["config"].items() if k in known})
+        self = cls(config or saved)
         self._idf = HashedIdf.from_bytes(table, state["n_docs"])
         self._clock = state["clock"]
         self._seq = state["seq"]
         self._closed = state["closed"]
-        for row in state["active"]:
-            story = _Story.from_json(row)
-            self._active[story.seq] = story
-            self._ids[story.id] = story.seq
-        for row in state["memory"]:
-            story = _Story.from_json(row)
-            self._memory[story.seq] = story
-            self._ids[story.id] = story.seq
+        for rows, target in ((state["active"], self._active), (state["memory"], self._memory)):
+            for row in rows:
+                story = _Story.from_json(row)
+                target[story.seq] = story
+                self._ids[story.id] = story.seq
         self._postings = {k: dict.fromkeys(v) for k, v in state["postings"]}
         self._mem_postings = {k: dict.fromkeys(v) for k, v in state["mem_postings"]}
         self._expiry = [(t, s) for t, s in state["expiry"]]
@@ -342,37 +350,39 @@ class OnlineClusterer:
             title_weight=cfg.title_weight, lead_chars=cfg.lead_chars,
         )
         if not counts:
-            return _Article({}, set(), [], {}, t, {})
+            return _Article({}, {}, {}, set(), [], t)
         terms = list(counts)
         df = self._idf.add_document(self._idf.buckets(terms))
         idf = self._idf.idf(df)
         weights = (1.0 + np.log(np.fromiter(counts.values(), float, len(terms)))) * idf
         if names and cfg.name_boost != 1.0:
-            weights[[i for i, term in enumerate(terms) if term in names]] *= cfg.name_boost
+            named = np.fromiter(map(names.__contains__, terms), bool, len(terms))
+            weights[named] *= cfg.name_boost
         top = np.argsort(-weights, kind="stable")[: cfg.doc_terms]  # ties: text order
         kept = weights[top]
         kept /= float(np.sqrt(kept @ kept)) or 1.0
-        top_terms = [terms[i] for i in top.tolist()]
+        top_terms = list(map(terms.__getitem__, top.tolist()))
         vec = dict(zip(top_terms, kept.tolist(), strict=True))
         svec = vec
         if cfg.novel_weight != 1.0:
-            # Terms never seen before this article cannot be in any story yet: in the vector
-            # used for *scoring* they would only dilute the cosine, so they are damped there.
+            # A term no earlier article had cannot be in any story: for *scoring* it would
+            # only dilute the cosine, so it is damped there (kept in full in the centroid).
             novel = df[top] <= 1
             if novel.any():
                 damped = np.where(novel, kept * cfg.novel_weight, kept)
                 damped /= float(np.sqrt(damped @ damped)) or 1.0
                 svec = dict(zip(top_terms, damped.tolist(), strict=True))
         tvec: dict[str, float] = {}
-        if cfg.title_channel and len(title_terms) >= cfg.title_min_terms:
-            index = {term: i for i, term in enumerate(terms) if term in title_terms}
-            tw = [
-                (term, (1.0 + math.log(n)) * float(idf[index[term]])
-                 * (cfg.name_boost if term in names else 1.0))
-                for term, n in title_terms.items()
-            ]
-            tvec = _unit(tw)
-        return _Article(vec, names & vec.keys(), top_terms[: cfg.lookup_terms], tvec, t, svec)
+        if cfg.title_factor > 0 and len(title_terms) >= cfg.title_min_terms:
+            title_idf = {term: float(idf[terms.index(term)]) for term in title_terms}
+            boost = cfg.name_boost
+            tvec = _unit(
+                [
+                    (term, (1.0 + math.log(n)) * title_idf[term] * (boost if term in names else 1))
+                    for term, n in title_terms.items()
+                ]
+            )
+        return _Article(vec, svec, tvec, names & vec.keys(), top_terms[: cfg.lookup_terms], t)
 
     # ------------------------------------------------------------------ matching
 
@@ -383,12 +393,15 @@ class OnlineClusterer:
         art: _Article,
         *,
         decay: bool,
-    ) -> list[tuple[float, int]]:
-        """(similarity, seq) of the best candidate stories, best first."""
+    ) -> list[tuple[float, int, float]]:
+        """(similarity, seq, undecayed similarity) of the best candidates, best first."""
         vec, tvec, t = art.svec, art.tvec, art.t
         acc: dict[int, float] = {}
         get = acc.get
-        for term in art.lookup:
+        # Remembered stories are indexed by their name-like terms only (reopening and
+        # threads need shared names anyway), which keeps that index small and specific.
+        lookup = art.lookup if decay else art.name_lookup(self.config.lookup_terms)
+        for term in lookup:
             posting = postings.get(term)
             if posting:
                 w = vec[term]
@@ -397,41 +410,36 @@ class OnlineClusterer:
         if not acc:
             return []
         cfg = self.config
-        ranked = sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_candidates]
+        ranked = (
+            sorted(acc.items(), key=_by_score)
+            if len(acc) <= cfg.max_candidates
+            else heapq.nsmallest(cfg.max_candidates, acc.items(), key=_by_score)
+        )
         half_life = cfg.half_life_days * _DAY
         floor = cfg.decay_floor
         title_factor = cfg.title_factor
-        average = cfg.linkage == "average"
-        # No time on one side: no evidence that the two are close, so score them as if
-        # they were a full window apart.
-        undated = floor + (1.0 - floor) * 0.5 ** (cfg.window_days * _DAY / half_life)
         out = []
         for seq, _ in ranked:
             story = stories[seq]
-            dot = _dot(vec, story.centroid)
-            if average:
-                sim = dot / story.size if story.size else 0.0
-            else:
-                sim = dot / story.norm if story.norm else 0.0
+            cos = _dot(vec, story.centroid) / story.norm if story.norm else 0.0
             if tvec and story.tnorm:
-                tsim = _dot(tvec, story.tcentroid)
-                tsim /= story.tsize if average else story.tnorm
-                tsim *= title_factor
-                if tsim > sim:
-                    sim = tsim
+                tcos = title_factor * _dot(tvec, story.tcentroid) / story.tnorm
+                if tcos > cos:
+                    cos = tcos
+            sim = cos
             if decay:
                 if t is None or story.first is None:
-                    sim *= undated
+                    sim *= floor  # no time evidence: only the part that never decays
                 else:
                     gap = story.first - t if t < story.first else max(0.0, t - story.last)
                     if gap:
                         sim *= floor + (1.0 - floor) * 0.5 ** (gap / half_life)
-            out.append((sim, seq))
+            out.append((sim, seq, cos))
         out.sort(key=lambda p: (-p[0], p[1]))
         return out
 
     def _merge(
-        self, best: _Story, scored: list[tuple[float, int]]
+        self, best: _Story, scored: list[tuple[float, int, float]]
     ) -> tuple[_Story, tuple[str, ...]]:
         """Merge the other active stories this article bridges to ``best`` into the oldest.
 
@@ -441,7 +449,7 @@ class OnlineClusterer:
         if scored[0][0] < cfg.merge_threshold:
             return best, ()
         group = [best]
-        for sim, seq in scored[1:]:
+        for sim, seq, _ in scored[1:]:
             if sim < cfg.merge_threshold:
                 break
             other = self._active[seq]
@@ -458,24 +466,21 @@ class OnlineClusterer:
     def _thread_for(
         self,
         art: _Article,
-        scored: list[tuple[float, int]],
-        remembered: list[tuple[float, int]],
+        scored: list[tuple[float, int, float]],
+        remembered: list[tuple[float, int, float]],
     ) -> str | None:
-        """The thread id of the best story a new story follows, if any."""
+        """The thread id of the most similar story a new story follows, if any."""
         cfg = self.config
-        t, names = art.t, art.names
-        horizon = None if t is None else t - cfg.thread_days * _DAY
+        horizon = None if art.t is None else art.t - cfg.thread_days * _DAY
         best: tuple[float, int, str] | None = None
-        sources = ((scored, self._active, False), (remembered, self._memory, True))
-        for pairs, stories, plain in sources:
-            for sim, seq in pairs:
+        for pairs, stories in ((scored, self._active), (remembered, self._memory)):
+            for _, seq, cos in pairs:
                 story = stories[seq]
-                cos = sim if plain else _plain_cosine(art.vec, story)
                 if cos < cfg.thread_threshold:
                     continue
                 if horizon is not None and story.last is not None and story.last < horizon:
                     continue
-                if len(names & story.names) < cfg.thread_min_names:
+                if len(art.names & story.names) < cfg.thread_min_names:
                     continue
                 if best is None or (cos, -seq) > (best[0], -best[1]):
                     best = (cos, seq, story.thread)
@@ -497,64 +502,62 @@ class OnlineClusterer:
 
     def _join(self, story: _Story, art: _Article) -> None:
         cfg = self.config
-        t = art.t
         centroid = story.centroid
         get = centroid.get
         for term, w in art.vec.items():
             centroid[term] = get(term, 0.0) + w
+        if len(centroid) > 2 * cfg.centroid_terms:  # truncate lazily: amortised cost
+            self._truncate(story, cfg.centroid_terms)
+            centroid = story.centroid
+        story.norm = _norm(centroid)
         if art.tvec:
-            story.tsize += 1
             tcentroid = story.tcentroid
             tget = tcentroid.get
             for term, w in art.tvec.items():
                 tcentroid[term] = tget(term, 0.0) + w
             if len(tcentroid) > 2 * cfg.title_centroid_terms:
-                story.tcentroid = dict(
-                    heapq.nlargest(cfg.title_centroid_terms, tcentroid.items(), key=_by_weight)
-                )
-            story.tnorm = math.sqrt(sum([v * v for v in story.tcentroid.values()]))
+                story.tcentroid = _top(tcentroid, cfg.title_centroid_terms)
+            story.tnorm = _norm(story.tcentroid)
         story.names |= art.names
         story.size += 1
+        t = art.t
         if t is not None:
             story.first = t if story.first is None else min(story.first, t)
             story.last = t if story.last is None else max(story.last, t)
-        if len(centroid) > 2 * cfg.centroid_terms:  # truncate lazily: amortised cost
-            self._truncate(story, cfg.centroid_terms)
-        story.norm = math.sqrt(sum([v * v for v in centroid.values()]))
-        postings = self._postings
-        seq = story.seq
         for term in art.lookup:
             if term in centroid and term not in story.posted:
                 story.posted.add(term)
-                posting = postings.get(term)
-                if posting is None:
-                    postings[term] = {seq: None}
-                else:
-                    posting[seq] = None
+                self._post(self._postings, term, story.seq)
         if story.last is not None:
-            heapq.heappush(self._expiry, (story.last, seq))
+            heapq.heappush(self._expiry, (story.last, story.seq))
+
+    def _post(
+        self, postings: dict[str, dict[int, None]], term: str, seq: int, cap: int = 0
+    ) -> None:
+        posting = postings.get(term)
+        if posting is None:
+            postings[term] = {seq: None}
+            return
+        posting[seq] = None
+        if len(posting) > (cap or self.config.posting_cap):
+            # A very common term says little; its oldest stories stop being found by it.
+            del posting[next(iter(posting))]
 
     def _truncate(self, story: _Story, keep: int) -> None:
-        top = heapq.nlargest(keep, story.centroid.items(), key=_by_weight)
-        story.centroid = dict(top)
+        story.centroid = _top(story.centroid, keep)
         story.names &= story.centroid.keys()
-        dropped = [term for term in story.posted if term not in story.centroid]
-        for term in sorted(dropped):
+        for term in sorted(story.posted.difference(story.centroid)):
             story.posted.discard(term)
             _unpost(self._postings, term, story.seq)
 
     def _absorb(self, survivor: _Story, other: _Story) -> None:
         """Fold active story ``other`` into active ``survivor`` and drop ``other``."""
-        centroid = survivor.centroid
-        get = centroid.get
-        for term, w in other.centroid.items():
-            centroid[term] = get(term, 0.0) + w
-        tget = survivor.tcentroid.get
-        for term, w in other.tcentroid.items():
-            survivor.tcentroid[term] = tget(term, 0.0) + w
-        survivor.tnorm = math.sqrt(sum([v * v for v in survivor.tcentroid.values()]))
+        for mine, theirs in ((survivor.centroid, other.centroid),
+                             (survivor.tcentroid, other.tcentroid)):
+            get = mine.get
+            for term, w in theirs.items():
+                mine[term] = get(term, 0.0) + w
         survivor.size += other.size
-        survivor.tsize += other.tsize
         survivor.names |= other.names
         if other.first is not None:
             survivor.first = other.first if survivor.first is None else min(
@@ -565,15 +568,27 @@ class OnlineClusterer:
             )
         for term in sorted(other.posted):
             _unpost(self._postings, term, other.seq)
-            survivor.posted.add(term)
-            self._postings.setdefault(term, {})[survivor.seq] = None
-        if len(centroid) > 2 * self.config.centroid_terms:
-            self._truncate(survivor, self.config.centroid_terms)
-        survivor.norm = math.sqrt(sum([v * v for v in centroid.values()]))
+            if term not in survivor.posted:
+                survivor.posted.add(term)
+                self._post(self._postings, term, survivor.seq)
+        cfg = self.config
+        if len(survivor.centroid) > 2 * cfg.centroid_terms:
+            self._truncate(survivor, cfg.centroid_terms)
+        if len(survivor.tcentroid) > 2 * cfg.title_centroid_terms:
+            survivor.tcentroid = _top(survivor.tcentroid, cfg.title_centroid_terms)
+        survivor.norm = _norm(survivor.centroid)
+        survivor.tnorm = _norm(survivor.tcentroid)
         del self._active[other.seq]
         del self._ids[other.id]
         if survivor.last is not None:
             heapq.heappush(self._expiry, (survivor.last, survivor.seq))
+
+    def _date_undated(self, t: float) -> None:
+        """The first dated article starts the clock: stories so far get its time."""
+        for story in self._active.values():
+            if story.last is None:
+                story.first = story.last = t
+                heapq.heappush(self._expiry, (t, story.seq))
 
     def _expire(self) -> None:
         """Close active stories idle for ``window_days``; forget old remembered ones."""
@@ -592,38 +607,32 @@ class OnlineClusterer:
         memory = self._memory
         horizon = clock - cfg.memory_days * _DAY
         while memory:
-            seq = next(iter(memory))
-            story = memory[seq]
+            story = memory[next(iter(memory))]
             last = clock if story.last is None else story.last
             if len(memory) <= cfg.memory_max_stories and last >= horizon:
                 break
             self._forget(story)
 
-    def _date_undated(self, t: float) -> None:
-        """The first dated article starts the clock: stories so far get its time."""
-        for story in self._active.values():
-            if story.last is None:
-                story.first = story.last = t
-                heapq.heappush(self._expiry, (t, story.seq))
-
     def _close(self, story: _Story) -> None:
+        """Active -> memory (kept small: top ``memory_terms`` terms), or forgotten."""
+        cfg = self.config
         del self._active[story.seq]
         for term in sorted(story.posted):
             _unpost(self._postings, term, story.seq)
         self._closed += 1
-        if self.config.memory_days <= 0 or self.config.memory_max_stories <= 0:
+        if cfg.memory_days <= 0 or cfg.memory_max_stories <= 0:
             del self._ids[story.id]
             return
-        if len(story.centroid) > self.config.memory_terms:
-            story.centroid = dict(
-                heapq.nlargest(self.config.memory_terms, story.centroid.items(), key=_by_weight)
-            )
-            story.names &= story.centroid.keys()
-            story.norm = math.sqrt(sum([v * v for v in story.centroid.values()]))
-        story.posted = set(story.centroid)
+        story.centroid = _top(story.centroid, cfg.memory_terms)
+        story.tcentroid = _top(story.tcentroid, cfg.memory_terms // 2)
+        story.norm = _norm(story.centroid)
+        story.tnorm = _norm(story.tcentroid)
+        story.names &= story.centroid.keys()
+        story.posted = set(story.names)
         self._memory[story.seq] = story
-        for term in story.centroid:
-            self._mem_postings.setdefault(term, {})[story.seq] = None
+        for term in story.centroid:  # dict order: deterministic
+            if term in story.names:
+                self._post(self._mem_postings, term, story.seq, cfg.memory_posting_cap)
 
     def _forget(self, story: _Story) -> None:
         del self._memory[story.seq]
@@ -632,29 +641,31 @@ class OnlineClusterer:
             _unpost(self._mem_postings, term, story.seq)
 
     def _reopen(self, story: _Story) -> None:
-        """Move a remembered story back to the active index (its truncated centroid)."""
+        """A remembered story back into the active index (with its truncated centroid)."""
         del self._memory[story.seq]
         for term in sorted(story.posted):
             _unpost(self._mem_postings, term, story.seq)
         self._closed -= 1
-        story.posted = set()
         self._active[story.seq] = story
+        story.posted = set(story.centroid)
         for term in story.centroid:
-            story.posted.add(term)
-            self._postings.setdefault(term, {})[story.seq] = None
+            self._post(self._postings, term, story.seq)
+
+
+def _top(weights: dict[str, float], keep: int) -> dict[str, float]:
+    if len(weights) <= keep:
+        return weights
+    return dict(heapq.nlargest(keep, weights.items(), key=_by_weight))
+
+
+def _norm(weights: dict[str, float]) -> float:
+    values = weights.values()
+    return math.sqrt(math.fsum(map(mul, values, values)))
 
 
 def _unit(weights: list[tuple[str, float]]) -> dict[str, float]:
-    norm = math.sqrt(sum([w * w for _, w in weights])) or 1.0
+    norm = math.sqrt(math.fsum([w * w for _, w in weights])) or 1.0
     return {term: w / norm for term, w in weights}
-
-
-def _unpost(postings: dict[str, dict[int, None]], term: str, seq: int) -> None:
-    posting = postings.get(term)
-    if posting is not None:
-        posting.pop(seq, None)
-        if not posting:
-            del postings[term]
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
@@ -672,19 +683,12 @@ def _cosine(a: _Story, b: _Story) -> float:
     return _dot(a.centroid, b.centroid) / (a.norm * b.norm)
 
 
-def _plain_cosine(vec: dict[str, float], story: _Story) -> float:
-    if not story.norm:
-        return 0.0
-    return _dot(vec, story.centroid) / story.norm
-
-
-def _config_to_json(config: ClusterConfig) -> dict[str, object]:
-    return asdict(config)
-
-
-def _config_from_json(data: dict[str, object]) -> ClusterConfig:
-    known = {f.name for f in fields(ClusterConfig)}
-    return ClusterConfig(**{k: v for k, v in data.items() if k in known})  # type: ignore[arg-type]
+def _unpost(postings: dict[str, dict[int, None]], term: str, seq: int) -> None:
+    posting = postings.get(term)
+    if posting is not None:
+        posting.pop(seq, None)
+        if not posting:
+            del postings[term]
 
 
 def cluster_documents(
@@ -693,22 +697,21 @@ def cluster_documents(
     """Doc id -> story id, clustering in time order: sorted by (published, id), undated
     articles first (their time is unknown, so they sort as the earliest). Ids of stories
     merged away are resolved to their survivors."""
+
     def order(doc: ClusterDoc) -> tuple[float, str]:
         ts = _timestamp(doc.published)
         return (-math.inf if ts is None else ts, doc.id)
 
-    ordered = sorted(docs, key=order)
     clusterer = OnlineClusterer(config)
     out: dict[str, str] = {}
     alias: dict[str, str] = {}
-    for doc in ordered:
+    for doc in sorted(docs, key=order):
         a = clusterer.add(doc)
         out[doc.id] = a.story_id
         for old in a.merged_from:
             alias[old] = a.story_id
-    if alias:
-        for doc_id, sid in out.items():
-            while sid in alias:
-                sid = alias[sid]
-            out[doc_id] = sid
+    for doc_id, story_id in out.items():
+        while story_id in alias:
+            story_id = alias[story_id]
+        out[doc_id] = story_id
     return out

@@ -1,0 +1,368 @@
+"""Online story clustering: grouping, threads, time windows, stable ids, snapshots."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from broadsheet.stories.cluster import (
+    Assignment,
+    ClusterConfig,
+    ClusterDoc,
+    OnlineClusterer,
+    cluster_documents,
+    story_id_for,
+)
+from broadsheet.stories.text import HashedIdf, TermNormaliser, lead, term_counts
+
+T0 = datetime(2031, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def at(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+# Two unrelated events, three outlets each, on the same morning.
+VOLCANO = [
+    ClusterDoc(
+        "v1",
+        "Volcano erupts on Isla Corvena, thousands evacuated",
+        "Mount Tarragul on Isla Corvena erupted before dawn on Sunday, sending ash eight "
+        "kilometres into the sky. Governor Elena Marsh ordered 12,000 residents of Puerto "
+        "Sal to leave. The Corvena Geological Institute said lava reached the coast road.",
+        at(0),
+        "Daily Ledger",
+    ),
+    ClusterDoc(
+        "v2",
+        "Thousands flee as Mount Tarragul erupts",
+        "Residents of Puerto Sal fled Mount Tarragul's eruption on Isla Corvena. Governor "
+        "Elena Marsh said 12,000 people were evacuated by ferry as ash fell. Lava from the "
+        "volcano cut the coast road, the Corvena Geological Institute reported.",
+        at(2),
+        "Morning Star",
+    ),
+    ClusterDoc(
+        "v3",
+        "Isla Corvena eruption: ash cloud grounds flights",
+        "Flights to Isla Corvena were grounded as the ash cloud from Mount Tarragul spread. "
+        "Governor Elena Marsh thanked ferry crews who evacuated 12,000 people from Puerto "
+        "Sal. The Corvena Geological Institute warned of further eruptions of the volcano.",
+        at(5),
+        "Herald",
+    ),
+]
+BANK = [
+    ClusterDoc(
+        "b1",
+        "Harlow Bank agrees takeover of Mercia Savings",
+        "Harlow Bank will buy Mercia Savings for 4.2 billion pounds, chief executive "
+        "Priya Nandakumar announced. The Brackwater regulator must approve the takeover, "
+        "which would close 140 branches and create the country's third largest lender.",
+        at(1),
+        "Daily Ledger",
+    ),
+    ClusterDoc(
+        "b2",
+        "Mercia Savings shares jump on Harlow Bank deal",
+        "Shares in Mercia Savings rose 31 percent after Harlow Bank agreed the 4.2 billion "
+        "pound takeover. Priya Nandakumar said 140 branches would close. The Brackwater "
+        "regulator has not said whether the lender deal needs a full inquiry.",
+        at(3),
+        "Morning Star",
+    ),
+    ClusterDoc(
+        "b3",
+        "Unions warn over Harlow Bank takeover of Mercia Savings",
+        "Unions said the closure of 140 branches after Harlow Bank's 4.2 billion pound "
+        "takeover of Mercia Savings would cost jobs. Priya Nandakumar promised the "
+        "Brackwater regulator that no lender branch would close in the first year.",
+        at(4),
+        "Herald",
+    ),
+]
+# One developing matter over ten days: separate stories, one thread.
+TALKS = [
+    ClusterDoc(
+        "t1",
+        "Norland and Sudria agree to hold ceasefire talks in Geneva",
+        "Norland and Sudria will hold ceasefire talks in Geneva next week, Norland's foreign "
+        "minister Anna Kessler announced, after months of fighting along the Veld river. "
+        "Sudria's envoy Omar Faisal said his delegation would attend.",
+        at(0),
+        "Daily Ledger",
+    ),
+    ClusterDoc(
+        "t2",
+        "Ceasefire talks announced between Norland and Sudria",
+        "Anna Kessler said Norland and Sudria agreed to meet in Geneva for ceasefire talks. "
+        "Omar Faisal confirmed Sudria would send a delegation to discuss the Veld river "
+        "front line.",
+        at(3),
+        "Herald",
+    ),
+    ClusterDoc(
+        "t3",
+        "Delegations open first session at the Palais",
+        "Mediators circulated a draft map of buffer zones as the Norland and Sudria "
+        "delegations sat across one table at the Palais on Monday. Kessler called the "
+        "opening session of the ceasefire talks businesslike; Faisal asked for a prisoner "
+        "exchange before any map is signed.",
+        at(24 * 6),
+        "Daily Ledger",
+    ),
+    ClusterDoc(
+        "t4",
+        "First session ends without deal on buffer zones",
+        "The opening session at the Palais ended without a deal on buffer zones or the "
+        "prisoner exchange, mediators said. Kessler and Faisal pencilled in a second round.",
+        at(24 * 6 + 5),
+        "Herald",
+    ),
+    ClusterDoc(
+        "t5",
+        "Walkout as shelling resumes along the front",
+        "Faisal walked out of the ceasefire talks on Thursday, accusing Kessler of bad "
+        "faith. Artillery duels resumed overnight in the border towns and the Geneva "
+        "mediators suspended all contacts.",
+        at(24 * 11),
+        "Morning Star",
+    ),
+]
+
+
+def run(docs: list[ClusterDoc], config: ClusterConfig | None = None) -> list[Assignment]:
+    clusterer = OnlineClusterer(config or ClusterConfig())
+    return [clusterer.add(d) for d in docs]
+
+
+def interleaved() -> list[ClusterDoc]:
+    return sorted(VOLCANO + BANK, key=lambda d: (d.published, d.id))
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def test_lead_cuts_at_a_word_boundary() -> None:
+    text = "word " * 1000
+    cut = lead(text, 100)
+    assert len(cut) <= 100 and cut.endswith("word")
+    assert lead("short text", 100) == "short text"
+
+
+def test_term_counts_weights_title_and_finds_names() -> None:
+    counts, names, title = term_counts(
+        "Kim Jong Un meets envoy",
+        "North Korea's leader Kim Jong-un met the envoy of the U.N. in Pyongyang on Monday; "
+        "the missiles were not discussed, officials said.",
+        TermNormaliser(),
+        title_weight=2.0,
+        lead_chars=2000,
+    )
+    assert counts["kim"] == 1 + 2 and counts["korea"] == 1  # "Jong-un", "Korea's"
+    assert {"kim", "jong", "north", "korea", "pyongyang"} <= names  # every word of a name
+    assert not names & {"leader", "envoy", "missile"}
+    assert counts["envoy"] == 1 + 2  # once in the body, title counted twice
+    assert title == {"kim": 1, "jong": 1, "meet": 1, "envoy": 1}  # "un" is a stop word
+    assert "missile" in counts and "the" not in counts and "said" not in counts
+
+
+def test_hashed_idf_is_bounded_and_round_trips() -> None:
+    idf = HashedIdf(bits=8)
+    for doc in (["a", "b"], ["a", "c"], ["a"]):
+        idf.add_document(idf.buckets(doc))
+    df = idf.counts[idf.buckets(["a", "b"])]
+    assert df.tolist()[0] == 3 and len(idf.counts) == 256
+    again = HashedIdf.from_bytes(idf.to_bytes(), idf.n_docs)
+    assert again.counts.tolist() == idf.counts.tolist() and again.n_docs == 3
+
+
+# ----------------------------------------------------------------------------- stories
+
+
+def test_two_events_make_two_stories_with_stable_ids() -> None:
+    got = {a.doc_id: a for a in run(interleaved())}
+    volcano = {got[d.id].story_id for d in VOLCANO}
+    bank = {got[d.id].story_id for d in BANK}
+    assert volcano == {story_id_for("v1")} and bank == {story_id_for("b1")}
+    assert story_id_for("v1") == "s" + hashlib.sha1(b"v1").hexdigest()[:12]
+    assert got["v1"].new_story and not got["v2"].new_story
+    assert got["v2"].similarity >= ClusterConfig().join_threshold
+
+
+def test_same_input_same_ids_twice() -> None:
+    assert run(interleaved()) == run(interleaved())
+
+
+def test_follow_up_days_later_is_a_new_story_in_the_same_thread() -> None:
+    got = {a.doc_id: a for a in run(TALKS)}
+    stories = [got[i].story_id for i in ("t1", "t2", "t3", "t4", "t5")]
+    assert stories[0] == stories[1] and stories[2] == stories[3]
+    assert len({stories[0], stories[2], stories[4]}) == 3  # announced, held, collapsed
+    assert {got[i].thread_id for i in got} == {stories[0]}
+
+
+def test_unrelated_story_does_not_join_the_thread() -> None:
+    docs = [*TALKS[:2], replace(BANK[0], published=at(24 * 6))]
+    got = run(docs)
+    assert got[2].new_story and got[2].thread_id == got[2].story_id
+
+
+def test_closed_stories_leave_the_active_index() -> None:
+    clusterer = OnlineClusterer()
+    for doc in interleaved():
+        clusterer.add(doc)
+    assert clusterer.active_story_count() == 2
+    later = replace(TALKS[0], published=at(24 * 10))
+    clusterer.add(later)  # the clock moves ten days on: both stories close
+    assert clusterer.active_story_count() == 1 and clusterer.closed_story_count() == 2
+    assert all(seq not in p for p in clusterer._postings.values() for seq in (1, 2))
+
+
+def test_memory_of_closed_stories_is_bounded() -> None:
+    config = ClusterConfig(memory_max_stories=3, memory_days=30)
+    clusterer = OnlineClusterer(config)
+    for i in range(12):
+        clusterer.add(ClusterDoc(f"d{i}", f"Event{i} happens", f"Unique{i} words{i}", at(i * 100)))
+    assert clusterer.active_story_count() == 1
+    assert clusterer.remembered_story_count() <= 3
+    assert clusterer.closed_story_count() == 11
+
+
+def test_a_misdated_old_article_neither_rewinds_the_clock_nor_closes_stories() -> None:
+    clusterer = OnlineClusterer()
+    for doc in interleaved():
+        clusterer.add(doc)
+    old = replace(VOLCANO[0], id="v-old", published=at(-24 * 400))
+    clusterer.add(old)
+    assert clusterer._clock == VOLCANO[2].published.timestamp()
+    assert clusterer.active_story_count() == 2
+    late = clusterer.add(replace(BANK[1], id="b-late", published=at(6)))
+    assert late.story_id == story_id_for("b1")
+
+
+def test_undated_articles_use_the_clock() -> None:
+    docs = [replace(d, published=None) if d.id == "v2" else d for d in interleaved()]
+    got = {a.doc_id: a for a in run(docs)}
+    assert got["v2"].story_id == story_id_for("v1")
+
+
+def test_a_story_closed_then_matched_strongly_reopens_under_its_id() -> None:
+    clusterer = OnlineClusterer()
+    for doc in VOLCANO:
+        clusterer.add(doc)
+    clusterer.add(replace(BANK[0], published=at(24 * 8)))  # volcano story closes
+    assert clusterer.active_story_count() == 1
+    again = clusterer.add(replace(VOLCANO[1], id="v-late", published=at(24 * 9)))
+    assert again.story_id == story_id_for("v1") and not again.new_story
+    assert clusterer.active_story_count() == 2
+
+
+def test_an_article_bridging_two_stories_merges_them_into_the_older() -> None:
+    config = ClusterConfig(merge_threshold=0.3, join_threshold=0.2, title_factor=0, novel_weight=1)
+    first = ClusterDoc("m1", "Alpha", "Quorn Vellar Ostrada Pinnacle Tessaly", at(0))
+    second = ClusterDoc("m2", "Beta", "Quorn Vellar Brightmoor Calder Duneholm", at(69))
+    bridge = ClusterDoc(
+        "m3", "Gamma", "Quorn Vellar Ostrada Pinnacle Brightmoor Calder", at(70)
+    )
+    clusterer = OnlineClusterer(config)
+    a, b, c = (clusterer.add(d) for d in (first, second, bridge))
+    assert a.new_story and b.new_story and a.story_id != b.story_id
+    assert c.story_id == a.story_id and c.merged_from == (b.story_id,)
+    assert clusterer.active_story_count() == 1
+    later = clusterer.add(replace(second, id="m4", published=at(71)))
+    assert later.story_id == a.story_id
+    resolved = cluster_documents([first, second, bridge], config)
+    assert set(resolved.values()) == {a.story_id}
+
+
+# ----------------------------------------------------------------------------- snapshots
+
+
+def test_snapshot_restore_mid_stream_equals_an_uninterrupted_run() -> None:
+    docs = sorted(VOLCANO + BANK + TALKS, key=lambda d: (d.published, d.id))
+    whole = run(docs)
+    for cut in range(len(docs) + 1):
+        clusterer = OnlineClusterer()
+        first = [clusterer.add(d) for d in docs[:cut]]
+        data = clusterer.snapshot()
+        restored = OnlineClusterer.restore(data)
+        assert restored.snapshot() == data  # deterministic, lossless
+        assert first + [restored.add(d) for d in docs[cut:]] == whole
+
+
+def test_restore_rejects_foreign_bytes() -> None:
+    try:
+        OnlineClusterer.restore(b"not a snapshot")
+    except ValueError:
+        return
+    raise AssertionError("expected ValueError")
+
+
+_CHILD = """
+import hashlib, json, sys
+from datetime import datetime
+from broadsheet.stories.cluster import ClusterDoc, OnlineClusterer
+docs = [ClusterDoc(d["id"], d["title"], d["text"], datetime.fromisoformat(d["published"]))
+        for d in json.loads(sys.stdin.read())]
+c = OnlineClusterer()
+ids = [(a.story_id, a.thread_id, round(a.similarity, 12)) for a in map(c.add, docs)]
+print(json.dumps([ids, hashlib.sha1(c.snapshot()).hexdigest()]))
+"""
+
+
+def test_ids_and_snapshot_are_the_same_in_new_processes_with_other_hash_seeds() -> None:
+    docs = sorted(VOLCANO + BANK + TALKS, key=lambda d: (d.published, d.id))
+    payload = json.dumps(
+        [{"id": d.id, "title": d.title, "text": d.text, "published": d.published.isoformat()}
+         for d in docs]
+    )
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        src = str(Path(__file__).resolve().parents[1] / "src")
+        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD], input=payload, capture_output=True, text=True,
+            env=env, check=True, timeout=60,
+        )
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+
+
+# ----------------------------------------------------------------------------- properties
+
+_WORDS = ["Quorn", "Vellar", "harbour", "Tessaly", "vote", "storm", "Ostrada", "bank", "fire"]
+
+
+@st.composite
+def _docs(draw: st.DrawFn) -> list[ClusterDoc]:
+    n = draw(st.integers(min_value=0, max_value=12))
+    docs = []
+    for i in range(n):
+        words = draw(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=8))
+        hours = draw(st.none() | st.integers(min_value=0, max_value=24 * 20))
+        docs.append(
+            ClusterDoc(
+                f"d{i}", " ".join(words[:3]), " ".join(words), None if hours is None else at(hours)
+            )
+        )
+    return docs
+
+
+@settings(max_examples=40, deadline=None)
+@given(_docs())
+def test_cluster_documents_is_deterministic_and_total(docs: list[ClusterDoc]) -> None:
+    first = cluster_documents(docs)
+    assert first == cluster_documents(list(reversed(docs)))  # sorted first: order-free
+    assert set(first) == {d.id for d in docs}
+    assert all(isinstance(s, str) and s.startswith("s") for s in first.values())
