@@ -208,6 +208,7 @@ def ingest(
     from broadsheet.ingest import ingest as run_ingest
 
     store = open_store()
+    sync_registry(store)  # so ingested pages are credited to their outlets
     with _progress(transient=True) as progress:
         task = progress.add_task("Ingesting", total=None)
 
@@ -644,7 +645,10 @@ def stories_list(
     table = Table(title="Top stories")
     for col in ("#", "headline", "section", "outlets", "articles", "coverage", "updated"):
         numeric = col in ("#", "outlets", "articles")
-        table.add_column(col, overflow="fold", justify="right" if numeric else "left")
+        table.add_column(
+            col, overflow="fold", justify="right" if numeric else "left",
+            ratio=4 if col == "headline" else None, no_wrap=col != "headline",
+        )
     for i, r in enumerate(records, 1):
         updated = r["last_published"].strftime("%d %b %H:%M") if r["last_published"] else ""
         blind = f" [yellow]blindspot: {r['blindspot']}[/]" if r["blindspot"] else ""
