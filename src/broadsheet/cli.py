@@ -714,6 +714,124 @@ def cluster(
         raise typer.Exit(1)
 
 
+# --- briefings -----------------------------------------------------------------------
+
+
+def _read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
+    """Objects from a JSONL file; malformed lines are reported and counted, not fatal."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+    records: list[dict[str, Any]] = []
+    bad = 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("expected a JSON object")
+        except ValueError as exc:
+            bad += 1
+            err_console.print(f"{path}:{number}: skipped: {exc}", highlight=False)
+            continue
+        records.append(record)
+    return records, bad
+
+
+@app.command()
+def brief(
+    path: Annotated[
+        Path, typer.Argument(help='JSONL articles {"id","outlet","title","text","published",'
+                                  '"url"}, optional "story" and "lean".')
+    ],
+    words: Annotated[int, typer.Option(min=10, help="Summary length in words.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per story.")] = False,
+) -> None:
+    """A briefing per story: headline, summary, facts with citations, perspectives, sources."""
+    from broadsheet.dates import parse_published
+    from broadsheet.registry import load_registry, outlet_for_url
+    from broadsheet.stories.cluster import ClusterDoc, cluster_documents
+    from broadsheet.write.briefing import BriefArticle, compose_briefing
+
+    records, bad = _read_jsonl(path)
+    records = [r for r in records if "id" in r]
+    outlets = load_registry()
+    by_name = {o.name.lower(): o for o in outlets} | {o.slug: o for o in outlets}
+
+    def lean_of(record: dict[str, Any]) -> str:
+        if record.get("lean"):
+            return str(record["lean"])
+        outlet = by_name.get(str(record.get("outlet") or "").lower())
+        if outlet is None and record.get("url"):
+            outlet = outlet_for_url(outlets, str(record["url"]))
+        return outlet.lean if outlet else "unknown"
+
+    if records and all("story" in r for r in records):
+        story_of = {str(r["id"]): str(r["story"]) for r in records}
+    else:
+        story_of = cluster_documents(
+            ClusterDoc(id=str(r["id"]), title=str(r.get("title") or ""),
+                       text=str(r.get("text") or ""),
+                       published=parse_published(r.get("published")))
+            for r in records
+        )
+    groups: dict[str, list[BriefArticle]] = {}
+    for r in records:
+        groups.setdefault(story_of[str(r["id"])], []).append(BriefArticle(
+            id=str(r["id"]), outlet=str(r.get("outlet") or ""), lean=lean_of(r),
+            title=str(r.get("title") or ""), text=str(r.get("text") or ""),
+            url=r.get("url"), published=r.get("published"),
+        ))
+    for story_id, articles in groups.items():
+        briefing = compose_briefing(articles, words=words, story_id=story_id)
+        record = briefing.to_json()
+        if as_json:
+            _emit_json(record)
+            continue
+        console.rule(f"[bold]{record['headline']}[/]")
+        console.print(record["summary"], highlight=False)
+        for fact in record["facts"][:6]:
+            cites = "".join(f"[{n}]" for n in fact["citations"])
+            console.print(f"• {fact['text']} [dim]{cites}[/]", highlight=False)
+        for i, source in enumerate(record["sources"], 1):
+            console.print(f"[dim][{i}] {source.get('outlet')}: {source.get('title')}[/]",
+                          highlight=False)
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+def attributions(
+    paths: Annotated[list[Path], typer.Argument(help="Plain-text articles.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Who says what: source, cue and content spans (character offsets) per statement."""
+    from broadsheet.analyse.attribution import attribution_to_json, extract_attributions
+
+    failures = 0
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            err_console.print(f"[red]{path}: cannot read: {exc}[/]", highlight=False)
+            failures += 1
+            continue
+        for found in extract_attributions(text):
+            record = attribution_to_json(found)
+            if as_json:
+                _emit_json(record if len(paths) == 1 else {"path": str(path), **record})
+            else:
+                source = (record["source"] or {}).get("text") or "?"
+                console.print(
+                    f"[bold]{record.get('speaker') or source}[/] [dim]{record['cue']['text']}[/]"
+                    f" {record['content']['text']}", highlight=False,
+                )
+    if failures:
+        raise typer.Exit(1)
+
+
 # --- eval -----------------------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""Text analysis over stored articles: who says what (attribution)."""

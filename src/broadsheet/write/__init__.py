@@ -1,0 +1,1 @@
+"""Writing briefings: extractive summaries, facts, perspectives, and their faithfulness."""
