@@ -82,3 +82,41 @@ def test_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
     result = invoke("--config", str(bad_config), "feeds", "list")
     assert result.exit_code == 1
     assert "unknown setting" in result.stderr
+
+
+def test_attributions_and_brief_commands(tmp_path: Path) -> None:
+    text = (
+        "The harbour ferry will run again on Monday, the council said on Thursday. "
+        '"We know how much people rely on this crossing," said Tomasz Okafor, '
+        "the committee chair.\n"
+    )
+    article = tmp_path / "a.txt"
+    article.write_text(text, encoding="utf-8")
+    result = invoke("attributions", "--json", str(article))
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records, "no attribution found"
+    for record in records:
+        for role in ("cue", "content"):
+            span = record[role]
+            assert text[span["start"]:span["end"]] == span["text"]
+
+    stories = tmp_path / "arts.jsonl"
+    rows = [
+        {"id": "1", "story": "s", "outlet": "Left Daily", "lean": "left",
+         "title": "Ferry returns after storm repairs",
+         "text": "The harbour ferry returns on Monday after storm repairs. "
+                 "Engineers replaced two pontoons over the weekend."},
+        {"id": "2", "story": "s", "outlet": "Right Post", "lean": "right",
+         "title": "Harbour ferry back on Monday",
+         "text": "The harbour ferry returns on Monday after storm repairs. "
+                 "Season tickets will be extended by three weeks."},
+    ]
+    stories.write_text("\n".join(json.dumps(r) for r in rows) + "\nnot json\n")
+    result = invoke("brief", "--json", "--words", "40", str(stories))
+    assert result.exit_code == 1  # the malformed line is reported
+    assert "skipped" in result.stderr
+    (briefing,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert set(briefing) >= {"story", "headline", "summary", "facts", "perspectives",
+                             "quotes", "coverage", "sources"}
+    assert briefing["story"] == "s" and len(briefing["sources"]) == 2

@@ -916,6 +916,49 @@ def eval_clustering(
                 )
 
 
+@eval_app.command("briefs")
+def eval_briefs(
+    path: Annotated[Path, typer.Argument(help="Story JSONL with human summaries (AllSides).")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N stories.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+) -> None:
+    """ROUGE of briefing summaries and headlines vs Lead, TextRank and LexRank; faithfulness."""
+    from broadsheet.eval.briefs import evaluate_briefs
+
+    if not path.is_file():
+        fail(f"no such file: {path}")
+    with _progress(transient=True) as progress:
+        progress.add_task("Briefing and scoring", total=None)
+        report = evaluate_briefs(path, limit=limit)
+    if as_json:
+        _emit_json(report.to_json())
+    else:
+        sys.stdout.write(report.to_markdown() + "\n")
+
+
+@eval_app.command("attributions")
+def eval_attributions(
+    directory: Annotated[
+        Path, typer.Argument(help="PolNeAR root (train/, dev/) or one split's directory.")
+    ],
+    split: Annotated[str | None, typer.Option(help="train or dev (default: both).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N documents.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+) -> None:
+    """Span-overlap P/R/F1 for source, cue and content vs a regex baseline (PolNeAR)."""
+    from broadsheet.eval.attribution import evaluate_attributions
+
+    if not directory.is_dir():
+        fail(f"no such directory: {directory}")
+    with _progress(transient=True) as progress:
+        progress.add_task("Scoring attributions", total=None)
+        report = evaluate_attributions(directory, split=split, limit=limit)
+    if as_json:
+        _emit_json(report.to_json())
+    else:
+        sys.stdout.write(report.to_markdown() + "\n")
+
+
 @eval_app.command("sections")
 def eval_sections(
     path: Annotated[Path, typer.Argument(help="Story JSONL with a category per story.")],
