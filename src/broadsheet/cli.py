@@ -941,7 +941,7 @@ def eval_attributions(
     directory: Annotated[
         Path, typer.Argument(help="PolNeAR root (train/, dev/) or one split's directory.")
     ],
-    split: Annotated[str | None, typer.Option(help="train or dev (default: both).")] = None,
+    split: Annotated[str | None, typer.Option(help="train or dev (default: dev).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N documents.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
 ) -> None:
