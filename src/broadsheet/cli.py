@@ -113,6 +113,17 @@ def _emit_json(record: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
 
 
+def _emit_report(report: Any, as_json: bool) -> None:
+    """An evaluation report as one JSON line, or as Markdown on plain stdout (no wrapping,
+    so the table can be pasted into docs/benchmarks.md)."""
+    if as_json:
+        payload = report.to_json()
+        for record in payload if isinstance(payload, list) else [payload]:
+            _emit_json(record)
+    else:
+        sys.stdout.write(report.to_markdown() + "\n\n")
+
+
 def _progress(transient: bool = False) -> Progress:
     return Progress(
         SpinnerColumn(),
@@ -855,13 +866,7 @@ def eval_extraction(
             progress.update(task, completed=done, total=total)
 
         report = evaluate_extraction(dataset, limit=limit, progress=on_progress)
-    if as_json:
-        payload = report.to_json()
-        for record in payload if isinstance(payload, list) else [payload]:
-            _emit_json(record)
-    else:
-        # Plain stdout: the Markdown table is meant to be pasted, so no wrapping.
-        sys.stdout.write(report.to_markdown() + "\n")
+    _emit_report(report, as_json)
 
 
 @eval_app.command("clustering")
@@ -888,10 +893,7 @@ def eval_clustering(
         with _progress(transient=True) as progress:
             task = progress.add_task(f"Clustering {path.name}", total=None)
             report = evaluate_clustering(path, progress=_advance(progress, task))
-        if as_json:
-            _emit_json(report.to_json())
-        else:
-            sys.stdout.write(report.to_markdown() + "\n\n")
+        _emit_report(report, as_json)
     if throughput:
         try:
             wanted = tuple(int(n) for n in sizes.split(","))
@@ -930,10 +932,7 @@ def eval_briefs(
     with _progress(transient=True) as progress:
         progress.add_task("Briefing and scoring", total=None)
         report = evaluate_briefs(path, limit=limit)
-    if as_json:
-        _emit_json(report.to_json())
-    else:
-        sys.stdout.write(report.to_markdown() + "\n")
+    _emit_report(report, as_json)
 
 
 @eval_app.command("attributions")
@@ -953,10 +952,7 @@ def eval_attributions(
     with _progress(transient=True) as progress:
         progress.add_task("Scoring attributions", total=None)
         report = evaluate_attributions(directory, split=split, limit=limit)
-    if as_json:
-        _emit_json(report.to_json())
-    else:
-        sys.stdout.write(report.to_markdown() + "\n")
+    _emit_report(report, as_json)
 
 
 @eval_app.command("sections")
