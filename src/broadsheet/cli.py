@@ -601,6 +601,15 @@ def _build(batch_size: int):  # type: ignore[no-untyped-def]
         f"{len(report.touched)} updated, {report.merges} merged, "
         f"{report.near_duplicates} near-duplicate copies."
     )
+    from broadsheet.write.stored import build_briefings, stale_story_ids
+
+    with _progress(transient=True) as progress:
+        task = progress.add_task("Writing briefings", total=len(stale_story_ids(store)))
+        briefed = build_briefings(store, on_story=lambda: progress.advance(task))
+    console.print(
+        f"Briefings: {briefed.composed} written, {briefed.unfaithful} failed the "
+        "faithfulness check" + (" (see `broadsheet stories show`)" if briefed.unfaithful else "")
+    )
     return report
 
 
@@ -668,6 +677,45 @@ def stories_list(
             _lean_bar(r["coverage"]) + blind, updated,
         )
     console.print(table)
+
+
+@stories_app.command("show")
+def stories_show(
+    story_id: Annotated[str, typer.Argument(help="A story id (old merged ids resolve too).")],
+    as_json: Annotated[bool, typer.Option("--json", help="The briefing record as JSON.")] = False,
+) -> None:
+    """One story's stored briefing, with its faithfulness verdict."""
+    from broadsheet.store.schema import BriefingRow
+    from broadsheet.stories.build import resolve_story_id
+
+    store = open_store()
+    with store.session() as session:
+        current = resolve_story_id(session, story_id)
+        row = session.get(BriefingRow, current) if current else None
+        if row is None:
+            fail(f"no briefing for story {story_id!r} (run `broadsheet build`)")
+        record, faithful, problems = dict(row.record), row.faithful, list(row.problems)
+    if as_json:
+        _emit_json({**record, "faithful": faithful, "problems": problems})
+        return
+    console.rule(f"[bold]{record['headline']}[/]")
+    console.print(record["summary"], highlight=False)
+    console.print("\n[bold]What happened[/]")
+    for fact in record["facts"]:
+        cites = "".join(f"[{n}]" for n in fact["citations"])
+        console.print(f"• {fact['text']} [dim]{cites}[/]", highlight=False)
+    if record["perspectives"]:
+        console.print("\n[bold]What they're saying[/]")
+        for p in record["perspectives"][:8]:
+            console.print(f"• {json.dumps(p, ensure_ascii=False)[:300]}", highlight=False)
+    console.print("\n[bold]Sources[/]")
+    for i, source in enumerate(record["sources"], 1):
+        console.print(f"[{i}] {source.get('outlet')}: {source.get('title')}  {source.get('url')}",
+                      highlight=False)
+    verdict = "[green]faithful[/]" if faithful else f"[red]{len(problems)} problems[/]"
+    console.print(f"\nFaithfulness check: {verdict}")
+    for problem in problems:
+        console.print(f"  {problem}", highlight=False)
 
 
 @app.command()

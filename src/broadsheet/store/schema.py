@@ -232,3 +232,20 @@ class BuildStateRow(Base):
     clusterer: Mapped[bytes | None] = mapped_column(LargeBinary)
     neardup: Mapped[bytes | None] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BriefingRow(Base):
+    """A story's briefing as composed at its last change, with its faithfulness check."""
+
+    __tablename__ = "briefings"
+
+    story_id: Mapped[str] = mapped_column(ForeignKey("stories.id"), primary_key=True)
+    headline: Mapped[str] = mapped_column(Text, default="")
+    # The `broadsheet brief --json` record; article numbers refer to `article_ids`.
+    record: Mapped[dict] = mapped_column(JSON, default=dict)
+    article_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # The story's article count when composed: a different count means it is stale.
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    faithful: Mapped[bool] = mapped_column(Boolean, default=True)
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
