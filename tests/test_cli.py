@@ -120,3 +120,27 @@ def test_attributions_and_brief_commands(tmp_path: Path) -> None:
     assert set(briefing) >= {"story", "headline", "summary", "facts", "perspectives",
                              "quotes", "coverage", "sources"}
     assert briefing["story"] == "s" and len(briefing["sources"]) == 2
+
+
+def test_cluster_command_groups_events_and_reports_bad_lines(tmp_path: Path) -> None:
+    from tests.support.articles import make_events
+
+    fakes = make_events(3, 3, ["a", "b", "c"])
+    rows = [
+        {"id": f"x{n}", "outlet": f.outlet, "title": f.title, "text": f.text,
+         "published": f.published.isoformat(), "url": f"https://{f.outlet}.example/{n}"}
+        for n, f in enumerate(fakes)
+    ]
+    path = tmp_path / "articles.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + '\n{"title": "no id"}\n')
+    result = invoke("cluster", "--json", str(path))
+    assert result.exit_code == 1 and ':10: skipped' in result.stderr
+    story = {r["id"]: r["story"] for r in map(json.loads, result.stdout.splitlines())}
+    assert list(story) == [r["id"] for r in rows]  # input order
+    by_event: dict[int, set[str]] = {}
+    for n, fake in enumerate(fakes):
+        by_event.setdefault(fake.event, set()).add(story[f"x{n}"])
+    assert all(len(ids) == 1 for ids in by_event.values())
+    assert len({next(iter(ids)) for ids in by_event.values()}) == 3
+    again = invoke("cluster", "--json", str(path))
+    assert again.stdout == result.stdout  # stable ids

@@ -43,7 +43,8 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(stories_app, name="stories")
 
 console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: an error message stays on one line, whatever the terminal width.
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass(slots=True)
@@ -726,31 +727,10 @@ def cluster(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Group articles into stories: prints {"id","story"} per article, in input order."""
-    from broadsheet.dates import parse_published
     from broadsheet.stories.cluster import ClusterDoc, cluster_documents
 
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {path}: {exc}")
-    docs: list[ClusterDoc] = []
-    bad = 0
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict) or "id" not in record:
-                raise ValueError("expected an object with an \"id\"")
-            docs.append(ClusterDoc(
-                id=str(record["id"]), title=str(record.get("title") or ""),
-                text=str(record.get("text") or ""),
-                published=parse_published(record.get("published")),
-                outlet=record.get("outlet"),
-            ))
-        except ValueError as exc:
-            bad += 1
-            err_console.print(f"{path}:{number}: skipped: {exc}", highlight=False)
+    records, bad = _read_jsonl(path)
+    docs = [_cluster_doc(record) for record in records]
     ids = [d.id for d in docs]
     if len(set(ids)) != len(ids):
         fail(f"{path}: article ids must be unique")
@@ -776,8 +756,20 @@ def cluster(
 # --- briefings -----------------------------------------------------------------------
 
 
+def _cluster_doc(record: dict[str, Any]):  # type: ignore[no-untyped-def]
+    from broadsheet.dates import parse_published
+    from broadsheet.stories.cluster import ClusterDoc
+
+    return ClusterDoc(
+        id=str(record["id"]), title=str(record.get("title") or ""),
+        text=str(record.get("text") or ""), published=parse_published(record.get("published")),
+        outlet=record.get("outlet"),
+    )
+
+
 def _read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
-    """Objects from a JSONL file; malformed lines are reported and counted, not fatal."""
+    """Article objects (each with an "id") from a JSONL file; malformed lines are
+    reported on stderr and counted, not fatal."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -789,8 +781,8 @@ def _read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
             continue
         try:
             record = json.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError("expected a JSON object")
+            if not isinstance(record, dict) or "id" not in record:
+                raise ValueError('expected a JSON object with an "id"')
         except ValueError as exc:
             bad += 1
             err_console.print(f"{path}:{number}: skipped: {exc}", highlight=False)
@@ -809,13 +801,11 @@ def brief(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per story.")] = False,
 ) -> None:
     """A briefing per story: headline, summary, facts with citations, perspectives, sources."""
-    from broadsheet.dates import parse_published
     from broadsheet.registry import load_registry, outlet_for_url
-    from broadsheet.stories.cluster import ClusterDoc, cluster_documents
+    from broadsheet.stories.cluster import cluster_documents
     from broadsheet.write.briefing import BriefArticle, compose_briefing
 
     records, bad = _read_jsonl(path)
-    records = [r for r in records if "id" in r]
     outlets = load_registry()
     by_name = {o.name.lower(): o for o in outlets} | {o.slug: o for o in outlets}
 
@@ -830,12 +820,7 @@ def brief(
     if records and all("story" in r for r in records):
         story_of = {str(r["id"]): str(r["story"]) for r in records}
     else:
-        story_of = cluster_documents(
-            ClusterDoc(id=str(r["id"]), title=str(r.get("title") or ""),
-                       text=str(r.get("text") or ""),
-                       published=parse_published(r.get("published")))
-            for r in records
-        )
+        story_of = cluster_documents(_cluster_doc(r) for r in records)
     groups: dict[str, list[BriefArticle]] = {}
     for r in records:
         groups.setdefault(story_of[str(r["id"])], []).append(BriefArticle(
