@@ -2,35 +2,48 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# The main job needs only the package; the tests also need the dev and eval tools.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: help install run test lint bench eval-extraction clean
+.PHONY: help install run test lint bench clean
 
 help:
-	@echo "make run    - set up .venv and run the main job (fetch the default feeds)"
-	@echo "make test   - set up .venv and run ruff and the test suite"
+	@echo "make run    - set up .venv and run the main job (fetch, build stories and briefings)"
+	@echo "make test   - set up .venv with the dev tools and run ruff and the test suite"
 	@echo "make bench  - run the evaluation commands against ../shared (when present)"
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $(RUN_STAMP)
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	@touch $(DEV_STAMP) $(RUN_STAMP)
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/broadsheet run
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/broadsheet eval extraction ../shared/data/extraction/aeb
+	$(BIN)/broadsheet eval clustering ../shared/data/stories/giveme-newscluster.jsonl \
+		../shared/data/stories/allsides-roundups.jsonl --throughput
+	$(BIN)/broadsheet eval sections ../shared/data/stories/giveme-newscluster.jsonl
+	$(BIN)/broadsheet eval attributions ../shared/data/attribution/polnear --split dev
+	$(BIN)/broadsheet eval briefs ../shared/data/stories/allsides-roundups.jsonl
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
