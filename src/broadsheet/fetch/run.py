@@ -8,6 +8,7 @@ the feed next time (no 304), skips the articles already stored, and stores the r
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -82,22 +83,15 @@ class Callbacks:
 
 
 def policy_from_settings(settings: FetchSettings) -> FetchPolicy:
-    kwargs = dict(
-        timeout_s=settings.timeout_s,
-        max_bytes=settings.max_bytes,
-        max_decompressed_bytes=settings.max_decompressed_bytes,
-        max_redirects=settings.max_redirects,
-        per_host_concurrency=settings.per_host_concurrency,
-        per_host_delay_s=settings.per_host_delay_s,
-        global_concurrency=settings.global_concurrency,
-        retries=settings.retries,
-        backoff_s=settings.backoff_s,
-        allow_private_networks=settings.allow_private_networks,
-        respect_robots=settings.respect_robots,
-    )
-    if settings.user_agent:
-        kwargs["user_agent"] = settings.user_agent
-    return FetchPolicy(**kwargs)
+    """The fetcher's policy from the user's [fetch] settings: every setting of the same
+    name carries over; ``user_agent`` only when the user set one."""
+    names = {f.name for f in dataclasses.fields(FetchPolicy)}
+    values = {
+        name: value
+        for name, value in dataclasses.asdict(settings).items()
+        if name in names and value is not None
+    }
+    return FetchPolicy(**values)
 
 
 def _log(store: Store, result: FetchResult, *, kind: str, feed_id: int | None) -> None:

@@ -85,6 +85,16 @@ def _add_alias(
     ))
 
 
+def related_rows(article: ExtractedArticle) -> list[RelatedLinkRow]:
+    return [
+        RelatedLinkRow(
+            position=i, title=link.title, teaser=link.teaser, byline=link.byline,
+            edition=link.edition, kicker=link.kicker, url=link.url,
+        )
+        for i, link in enumerate(article.related)
+    ]
+
+
 def fill_article(row: ArticleRow, article: ExtractedArticle, *, raw_page_id: int | None) -> None:
     """Replace an article's extracted content in place (id and URL stay): a summary-only
     article once its page could be read, or any article re-extracted from its raw page."""
@@ -99,13 +109,7 @@ def fill_article(row: ArticleRow, article: ExtractedArticle, *, raw_page_id: int
     row.summary_only = False
     row.extraction_error = None
     row.raw_page_id = raw_page_id
-    row.related = [
-        RelatedLinkRow(
-            position=i, title=link.title, teaser=link.teaser, byline=link.byline,
-            edition=link.edition, kicker=link.kicker, url=link.url,
-        )
-        for i, link in enumerate(article.related)
-    ]
+    row.related = related_rows(article)
 
 
 def summary_only_retry_due(row: ArticleRow, *, now: datetime, window: timedelta) -> bool:
@@ -171,13 +175,7 @@ def save_article(
         origin=origin,
         raw_page_id=raw_page_id,
     )
-    row.related = [
-        RelatedLinkRow(
-            position=i, title=link.title, teaser=link.teaser, byline=link.byline,
-            edition=link.edition, kicker=link.kicker, url=link.url,
-        )
-        for i, link in enumerate(article.related)
-    ]
+    row.related = related_rows(article)
     session.add(row)
     session.flush()
     if final_url:
