@@ -215,9 +215,24 @@ def ingest(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Extract local pages and store them as articles (duplicates are recognised)."""
-    from broadsheet.ingest import IngestOutcome
-    from broadsheet.ingest import ingest as run_ingest
+    """Extract local pages and store them as articles (duplicates are recognised).
+
+    ``.jsonl`` files hold already-extracted articles (the `cluster` input, or story-grouped
+    records with "docs") and are stored as they are.
+    """
+    from broadsheet.ingest import IngestOutcome, IngestReport
+    from broadsheet.ingest import ingest as ingest_pages
+    from broadsheet.ingest_records import ingest_records
+
+    def run_ingest(store, paths, on_document):  # type: ignore[no-untyped-def]
+        records = [p for p in paths if p.name.lower().endswith(".jsonl")]
+        pages = [p for p in paths if p not in records]
+        report = IngestReport()
+        if records:
+            report.outcomes += ingest_records(store, records, on_record=on_document).outcomes
+        if pages:
+            report.outcomes += ingest_pages(store, pages, on_document=on_document).outcomes
+        return report
 
     store = open_store()
     sync_registry(store)  # so ingested pages are credited to their outlets

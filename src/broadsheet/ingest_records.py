@@ -1,0 +1,161 @@
+"""Storing already-extracted articles from JSON lines.
+
+Two shapes are accepted, one object per line: article records as in the CLI contract
+(``{"id","outlet","title","text","published","url"}``) and story-grouped records
+(``{"story_id", "date", "docs": [{"doc_id","source","title","text","url","date","lean"}]}``,
+the shape of the evaluation sets). Each article yields one outcome, like page ingest, so
+a bad line is reported and the rest of the file still goes in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from broadsheet.ingest import IngestOutcome, IngestReport
+from broadsheet.models import ExtractedArticle
+from broadsheet.store import Store
+from broadsheet.store.articles import save_article
+from broadsheet.store.feeds import outlet_for_host
+from broadsheet.store.schema import OutletRow
+from broadsheet.urls import host_of
+
+_LEANS = {"left", "lean-left", "center", "lean-right", "right"}
+_PARAGRAPH_SPLIT = re.compile(r"\n\s*\n|\n")
+
+
+@dataclass(slots=True)
+class Record:
+    source: str  # "file.jsonl:LINE[#doc]"
+    data: dict[str, Any] | None
+    error: str | None = None
+
+
+def read_records(path: Path) -> Iterator[Record]:
+    """Every article in a JSON-lines file, story-grouped lines flattened."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        yield Record(str(path), None, f"cannot read: {exc.strerror}")
+        return
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            where = f"{path}:{number}"
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Record(where, None, f"not JSON: {exc.msg}")
+                continue
+            if not isinstance(obj, dict):
+                yield Record(where, None, "not a JSON object")
+                continue
+            if isinstance(obj.get("docs"), list):
+                for doc in obj["docs"]:
+                    if not isinstance(doc, dict):
+                        yield Record(where, None, "a doc is not a JSON object")
+                        continue
+                    merged = {
+                        "id": doc.get("doc_id") or doc.get("id"),
+                        "outlet": doc.get("source") or doc.get("outlet"),
+                        "title": doc.get("title"),
+                        "text": doc.get("text"),
+                        "url": doc.get("url"),
+                        "published": doc.get("date") or doc.get("published") or obj.get("date"),
+                        "lean": doc.get("lean"),
+                    }
+                    yield Record(f"{where}#{merged['id']}", merged)
+            else:
+                yield Record(where, obj)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:90] or "unknown"
+
+
+def _outlet(
+    session: Session, name: str | None, url: str | None, lean: str | None
+) -> OutletRow | None:
+    """The registered outlet behind the URL or name, else a new unregistered one."""
+    if url and url.startswith("http"):
+        row = outlet_for_host(session, url)
+        if row is not None:
+            return row
+    if not name:
+        return None
+    if "." in name and " " not in name:  # a domain given as the source
+        row = outlet_for_host(session, f"https://{name}/")
+        if row is not None:
+            return row
+    slug = _slug(name)
+    row = session.scalar(
+        select(OutletRow).where(
+            (OutletRow.slug == slug) | (func.lower(OutletRow.name) == name.lower())
+        )
+    )
+    if row is None:
+        host = host_of(url) if url and url.startswith("http") else None
+        row = OutletRow(
+            slug=slug, name=name, domains=[host] if host else [],
+            lean=lean if lean in _LEANS else "unknown",
+            lean_source="ingested record" if lean in _LEANS else None,
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _ingest_record(store: Store, record: Record, origin_path: Path) -> IngestOutcome:
+    data = record.data
+    if record.error or data is None:
+        return IngestOutcome(record.source, "failed", record.error or "no data")
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return IngestOutcome(record.source, "failed", "no article text")
+    ident = data.get("id")
+    url = data.get("url") if isinstance(data.get("url"), str) else None
+    if not url:
+        if ident is None:
+            return IngestOutcome(record.source, "failed", "neither a url nor an id")
+        # Without a URL the record is identified by its file and id, so a rerun is "known".
+        url = f"{origin_path.resolve().as_uri()}/{ident}"
+    title = data.get("title") if isinstance(data.get("title"), str) else None
+    paragraphs = [p.strip() for p in _PARAGRAPH_SPLIT.split(text) if p.strip()]
+    if title and paragraphs and paragraphs[0] == title.strip():
+        paragraphs = paragraphs[1:] or paragraphs  # the title repeated as the first line
+    published = data.get("published")
+    article = ExtractedArticle(
+        url=url, title=title, published=published if isinstance(published, str) else None,
+        paragraphs=paragraphs,
+    )
+    outlet_name = data.get("outlet") if isinstance(data.get("outlet"), str) else None
+    with store.session() as session:
+        outlet = _outlet(session, outlet_name, url, data.get("lean"))
+        saved = save_article(
+            session, article, url=url, outlet_id=outlet.id if outlet else None, origin="ingest"
+        )
+    return IngestOutcome(record.source, saved.status, None, title)
+
+
+def ingest_records(
+    store: Store, paths: list[Path], *, on_record: Callable[[IngestOutcome], None] | None = None
+) -> IngestReport:
+    report = IngestReport()
+    for path in paths:
+        if not path.exists():
+            outcomes = [IngestOutcome(str(path), "failed", "no such file")]
+        else:
+            outcomes = (_ingest_record(store, r, path) for r in read_records(path))
+        for outcome in outcomes:
+            report.outcomes.append(outcome)
+            if on_record:
+                on_record(outcome)
+    return report
