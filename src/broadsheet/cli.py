@@ -587,15 +587,117 @@ def _print_fetch_summary(report) -> None:  # type: ignore[no-untyped-def]
         console.print("No enabled feeds. Add one with `broadsheet feeds add URL`.")
 
 
-@app.command()
-def run() -> None:
-    """The main job: fetch every feed, store the articles and build the stories."""
+def _refresh_once() -> None:
     report = _fetch(None, None, as_json=False)
     console.print(
         f"Stored {report.total('new')} new articles from {report.feeds_ok} feeds "
         f"({report.feeds_failed} failed). Data: {state.settings.data_dir}/"
     )
     _build(batch_size=500)
+
+
+@app.command()
+def run(
+    every: Annotated[
+        str | None,
+        typer.Option(help="Fetch and rebuild again this often while serving (e.g. 30m, 1h)."),
+    ] = None,
+    serve_site: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the site when the build is done.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8000,
+) -> None:
+    """The main job: fetch every feed, build stories and briefings, then serve the site."""
+    from broadsheet.publish.serve import Refresher, parse_duration
+
+    every_s = None
+    if every is not None:
+        try:
+            every_s = parse_duration(every)
+        except ValueError as exc:
+            fail(str(exc))
+    _refresh_once()
+    if not serve_site:
+        return
+    refresher = None
+    if every_s is not None:
+        refresher = Refresher(
+            _refresh_once, every_s,
+            on_error=lambda exc: err_console.print(f"[red]refresh failed: {exc}[/]"),
+        )
+        refresher.start()
+    try:
+        _serve(host, port, every)
+    finally:
+        if refresher is not None:
+            refresher.stop()
+
+
+def _site_config():  # type: ignore[no-untyped-def]
+    from broadsheet.publish.queries import EDITIONS
+    from broadsheet.publish.site import SiteConfig
+
+    section = state.settings.raw.get("site", {})
+    if not isinstance(section, dict):
+        fail("[site] in the config must be a table")
+    config = SiteConfig()
+    for key, value in section.items():
+        if not hasattr(config, key):
+            fail(f"unknown setting site.{key} (title, base_url, default_edition)")
+        if not isinstance(value, str):
+            fail(f"site.{key} must be a string")
+        setattr(config, key, value.rstrip("/") if key == "base_url" else value)
+    if config.default_edition not in EDITIONS:
+        fail(f"site.default_edition must be one of {', '.join(EDITIONS)}")
+    return config
+
+
+def _serve(host: str, port: int, every: str | None = None) -> None:
+    from broadsheet.publish.search import refresh_index
+    from broadsheet.publish.serve import serve as run_server
+
+    store = open_store()
+    refresh_index(store)
+    config = _site_config()
+    url = f"http://{host}:{port}/" if ":" not in host else f"http://[{host}]:{port}/"
+    console.print(
+        f"[bold green]Broadsheet is being served at {url}[/]"
+        + (f" (refreshing every {every})" if every else "") + ". Press Ctrl+C to stop.",
+        highlight=False,
+    )
+    try:
+        run_server(store, config, host=host, port=port)
+    except OSError as exc:
+        fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8000,
+) -> None:
+    """Serve the site, feeds and JSON API from the store (no fetching)."""
+    _serve(host, port)
+
+
+@app.command()
+def export(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the static site into.")],
+) -> None:
+    """Write a complete static copy of the site and its feeds (works from any static host)."""
+    from broadsheet.publish.export import export_site
+
+    if out_dir.exists() and not out_dir.is_dir():
+        fail(f"{out_dir} exists and is not a folder")
+    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / "index.html").exists():
+        fail(f"{out_dir} is not empty and is not a Broadsheet export: choose another folder")
+    store = open_store()
+    with _progress(transient=True) as progress:
+        task = progress.add_task("Exporting pages", total=None)
+        report = export_site(store, out_dir, _site_config(),
+                             on_page=lambda _p: progress.advance(task))
+    console.print(f"Exported {report.pages} pages and {report.feeds} feeds to {report.out_dir}/")
 
 
 # --- stories --------------------------------------------------------------------------
@@ -622,6 +724,9 @@ def _build(batch_size: int):  # type: ignore[no-untyped-def]
     with _progress(transient=True) as progress:
         task = progress.add_task("Writing briefings", total=len(stale_story_ids(store)))
         briefed = build_briefings(store, on_story=lambda: progress.advance(task))
+    from broadsheet.publish.search import refresh_index
+
+    refresh_index(store)
     console.print(
         f"Briefings: {briefed.composed} written, {briefed.unfaithful} failed the "
         "faithfulness check" + (" (see `broadsheet stories show`)" if briefed.unfaithful else "")

@@ -241,6 +241,9 @@ class BriefingRow(Base):
 
     story_id: Mapped[str] = mapped_column(ForeignKey("stories.id"), primary_key=True)
     headline: Mapped[str] = mapped_column(Text, default="")
+    # Kept beside the record so lists, rails and feeds need not load whole briefings.
+    standfirst: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[str] = mapped_column(String(30), default="")
     # The `broadsheet brief --json` record; article numbers refer to `article_ids`.
     record: Mapped[dict] = mapped_column(JSON, default=dict)
     article_ids: Mapped[list[int]] = mapped_column(JSON, default=list)

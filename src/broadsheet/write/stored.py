@@ -23,10 +23,25 @@ from broadsheet.store.schema import (
 )
 from broadsheet.write.briefing import BriefArticle, compose_briefing
 from broadsheet.write.faithfulness import check_briefing
+from broadsheet.write.sentences import split_sentences
 
 # A briefing draws on at most this many articles (the earliest ones, then the newest), so
 # a story with hundreds of articles costs the same as one with forty.
 MAX_ARTICLES = 40
+
+
+STANDFIRST_WORDS = 45
+
+
+def standfirst_of(summary: str, words: int = STANDFIRST_WORDS) -> str:
+    """One or two sentences of the summary: the first, plus the second if both are short."""
+    sentences = [s.text.strip() for s in split_sentences(summary) if s.text.strip()]
+    if not sentences:
+        return ""
+    out = sentences[0]
+    if len(sentences) > 1 and len(out.split()) + len(sentences[1].split()) <= words:
+        out = f"{out} {sentences[1]}"
+    return out
 
 
 @dataclass(slots=True)
@@ -81,6 +96,7 @@ def build_briefings(
             problems = check_briefing(briefing, articles)
             row = session.get(BriefingRow, story_id) or BriefingRow(story_id=story_id)
             row.headline = briefing.headline
+            row.standfirst = standfirst_of(briefing.summary)
             row.record = briefing.to_json()
             row.article_ids = ids
             row.article_count = story.article_count

@@ -1,0 +1,1 @@
+"""Publishing: the web site, its feeds, the JSON API and the static edition."""
