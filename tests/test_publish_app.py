@@ -79,6 +79,9 @@ def test_hostile_source_text_is_inert(client: TestClient, built: Store) -> None:
 
 def test_clean_and_safe_url() -> None:
     assert str(clean('<b onclick="x()">Hi</b> & <script>bad()</script>')) == "Hi &amp; "
+    # Safe inside an attribute value as well: no quote survives to close it.
+    assert str(clean('x < 3 " onmouseover="y')) == "x &lt; 3 &#34; onmouseover=&#34;y"
+    assert str(clean("it's")) == "it&#39;s"
     assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
     for bad in ("javascript:alert(1)", " JAVASCRIPT:alert(1)", "data:text/html,hi", "//x", None,
                 "http://exa mple.org/\x00"):

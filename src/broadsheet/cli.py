@@ -653,7 +653,7 @@ def _site_config():  # type: ignore[no-untyped-def]
     return config
 
 
-def _serve(host: str, port: int, every: str | None = None) -> None:
+def _serve(host: str, port: int, every: str | None = None, warm: bool = True) -> None:
     from broadsheet.publish.search import refresh_index
     from broadsheet.publish.serve import serve as run_server
 
@@ -667,7 +667,7 @@ def _serve(host: str, port: int, every: str | None = None) -> None:
         highlight=False,
     )
     try:
-        run_server(store, config, host=host, port=port)
+        run_server(store, config, host=host, port=port, warm=warm)
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
 
@@ -676,9 +676,13 @@ def _serve(host: str, port: int, every: str | None = None) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8000,
+    warm: Annotated[
+        bool, typer.Option("--warm/--no-warm",
+                           help="Render pages into the cache in the background after start.")
+    ] = True,
 ) -> None:
     """Serve the site, feeds and JSON API from the store (no fetching)."""
-    _serve(host, port)
+    _serve(host, port, warm=warm)
 
 
 @app.command()
@@ -1086,6 +1090,37 @@ def eval_briefs(
         progress.add_task("Briefing and scoring", total=None)
         report = evaluate_briefs(path, limit=limit)
     _emit_report(report, as_json)
+
+
+@eval_app.command("serving")
+def eval_serving(
+    stories: Annotated[int, typer.Option(min=10, help="Synthetic stories in the store.")] = 10_000,
+    clients: Annotated[int, typer.Option(min=1, help="Concurrent connections.")] = 50,
+    duration: Annotated[int, typer.Option(min=1, help="Seconds of load per phase.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="The results as JSON.")] = False,
+) -> None:
+    """Story-page latency under load on loopback (wrk), cold and with the page cache warm."""
+    import dataclasses
+
+    from broadsheet.eval.serving import benchmark_story_pages, load_markdown
+
+    with _progress(transient=True) as progress:
+        task = progress.add_task(f"Seeding {stories:,} stories", total=None)
+
+        def on_phase(phase: str) -> None:
+            progress.update(task, description=f"Load test: {phase} cache")
+
+        try:
+            results = benchmark_story_pages(stories, connections=clients, duration_s=duration,
+                                            on_phase=on_phase)
+        except RuntimeError as exc:
+            fail(str(exc))
+    if as_json:
+        for phase, result in results:
+            _emit_json({"phase": phase, **dataclasses.asdict(result)})
+        return
+    console.print(load_markdown(results), highlight=False)
+    console.print(f"Load tool: {results[0][1].command}", highlight=False)
 
 
 @eval_app.command("attributions")

@@ -7,87 +7,36 @@ a build that changes anything changes the version and so empties the cache.
 
 from __future__ import annotations
 
-import hashlib
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from broadsheet.publish.api import make_api_router
+from broadsheet.publish.cache import DEFAULT_MAX_BYTES, PageCache
 from broadsheet.publish.feeds import FORMATS
+from broadsheet.publish.queries import EDITIONS
 from broadsheet.publish.render import STATIC
 from broadsheet.publish.security import SecurityHeaders
 from broadsheet.publish.site import NotFound, Redirect, Site, SiteConfig
 from broadsheet.store import Store
-from broadsheet.store.schema import BriefingRow, StoryRow
+from broadsheet.store.schema import StoryRow
 
 VERSION_TTL_S = 2.0
 PAGE: dict = {
     "methods": ["GET", "HEAD"], "response_class": HTMLResponse, "include_in_schema": False,
 }
 FEED: dict = {"methods": ["GET", "HEAD"], "include_in_schema": False}
-CACHE_ENTRIES = 4096
-
-
-class PageCache:
-    """Rendered responses by URL, valid for one version of the store's content."""
-
-    def __init__(self, store: Store, entries: int = CACHE_ENTRIES) -> None:
-        self.store = store
-        self.entries = entries
-        self._items: OrderedDict[str, tuple[int, bytes, str, str]] = OrderedDict()
-        self._version: tuple = ()
-        self._checked = 0.0
-        self._lock = threading.Lock()
-
-    def stale(self) -> bool:
-        return time.monotonic() - self._checked > VERSION_TTL_S
-
-    def version(self) -> tuple:
-        now = time.monotonic()
-        if now - self._checked > VERSION_TTL_S:
-            with self.store.session() as session:
-                version = (
-                    session.scalar(select(func.count()).select_from(StoryRow)),
-                    str(session.scalar(select(func.max(StoryRow.updated_at)))),
-                    str(session.scalar(select(func.max(BriefingRow.built_at)))),
-                )
-            with self._lock:
-                if version != self._version:
-                    self._items.clear()
-                    self._version = version
-                self._checked = now
-        return self._version
-
-    def get(self, key: str) -> tuple[int, bytes, str, str] | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
-
-    def put(
-        self, key: str, status: int, body: bytes, media_type: str
-    ) -> tuple[int, bytes, str, str]:
-        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-        item = (status, body, media_type, etag)
-        with self._lock:
-            self._items[key] = item
-            while len(self._items) > self.entries:
-                self._items.popitem(last=False)
-        return item
-
-
-def create_app(store: Store, config: SiteConfig | None = None) -> FastAPI:
+def create_app(
+    store: Store, config: SiteConfig | None = None, *, cache_bytes: int = DEFAULT_MAX_BYTES
+) -> FastAPI:
     site = Site(config)
-    cache = PageCache(store)
+    cache = PageCache(store, max_bytes=cache_bytes)
     app = FastAPI(
         title=f"{site.config.title} API", version="1",
         description="Stories, briefings, outlets and search, read-only and paginated.",
@@ -111,22 +60,61 @@ def create_app(store: Store, config: SiteConfig | None = None) -> FastAPI:
     async def cached(
         request: Request, produce: Callable[..., str | bytes], media_type: str = "text/html"
     ) -> Response:
-        if cache.stale():
-            await run_in_threadpool(cache.version)
-        key = str(request.url.path) + "?" + str(request.url.query)
-        item = cache.get(key)
-        if item is None:
+        version = await run_in_threadpool(cache.version) if cache.stale() else cache.version()
+        key = request.url.path + "?" + request.url.query
+        page = cache.get(key)
+        if page is None:
             try:
                 status, body, kind = await run_in_threadpool(render_page, produce)
             except Redirect as move:
                 return RedirectResponse(move.location, status_code=301)
-            item = cache.put(key, status, body, media_type if status == 200 else kind)
-        status, body, kind, etag = item
-        if status == 200 and request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers={"etag": etag})
+            page = cache.put(key, status, body, media_type if status == 200 else kind, version)
+        headers = {"etag": page.etag, "vary": "Accept-Encoding"}
+        if page.status == 200 and request.headers.get("if-none-match") == page.etag:
+            return Response(status_code=304, headers=headers)
+        kind = page.media_type
         textual = kind.startswith("text/") or "json" in kind or "xml" in kind
-        return Response(body, status_code=status, headers={"etag": etag},
-                        media_type=f"{kind}; charset=utf-8" if textual else kind)
+        media = f"{kind}; charset=utf-8" if textual else kind
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["content-encoding"] = "gzip"
+            return Response(page.gzipped, status_code=page.status, headers=headers,
+                            media_type=media)
+        return Response(page.body(), status_code=page.status, headers=headers, media_type=media)
+
+    def warm_once(stop: threading.Event | None = None) -> int:
+        """Render the front pages and every story page not yet cached, newest first, until
+        the cache is full; returns how many pages were rendered."""
+        version = cache.version()
+        paths: list[tuple[str, Callable[..., str | bytes]]] = [
+            ("/", lambda s: site.front(s, "/")),
+            *((f"/edition/{e}/", lambda s, e=e: site.front(s, "/", e)) for e in EDITIONS),
+        ]
+        with store.session() as session:
+            story_ids = list(session.scalars(
+                select(StoryRow.id).order_by(StoryRow.last_published.desc())
+            ))
+        paths += [(f"/story/{sid}/", lambda s, sid=sid: site.story(s, "/", sid))
+                  for sid in story_ids]
+        rendered = 0
+        for path, produce in paths:
+            if (stop is not None and stop.is_set()) or cache.version() != version:
+                break
+            if cache.size_bytes > cache.max_bytes * 0.9:
+                break
+            if cache.get(path + "?") is not None:
+                continue
+            status, body, kind = render_page(produce)
+            cache.put(path + "?", status, body, "text/html" if status == 200 else kind, version)
+            rendered += 1
+        return rendered
+
+    app.state.warm_once = warm_once
+
+    @app.get("/api/v1/status", tags=["api"])
+    async def status() -> dict[str, object]:
+        """The server's page cache: how many rendered pages it holds, and their size."""
+        return {"cached_pages": len(cache), "cache_bytes": cache.size_bytes,
+                "cache_limit_bytes": cache.max_bytes}
 
     @app.api_route("/", **PAGE)
     async def front(request: Request) -> Response:

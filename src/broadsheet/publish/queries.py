@@ -171,34 +171,62 @@ def section_cards(
     return _cards(session, [r.story for r in ranked])
 
 
-def thread_timeline(session: Session, story: StoryRow, limit: int = 12) -> list[Card]:
+_CARD_COLUMNS = (
+    StoryRow.id, StoryRow.headline, StoryRow.section, StoryRow.outlet_count,
+    StoryRow.article_count, StoryRow.coverage, StoryRow.blindspot, StoryRow.first_published,
+    StoryRow.last_published, StoryRow.updated_at, StoryRow.thread_id, StoryRow.tone,
+    BriefingRow.headline, BriefingRow.standfirst,
+)
+
+
+def _card_rows(session: Session, *where: Any, order: tuple, limit: int) -> list[Card]:
+    """Cards straight from one column query (no ORM objects): the story page's hot path."""
+    rows = session.execute(
+        select(*_CARD_COLUMNS).outerjoin(BriefingRow, BriefingRow.story_id == StoryRow.id)
+        .where(*where).order_by(*order).limit(limit)
+    )
+    cards = []
+    for (sid, story_headline, section, outlets, articles, coverage, blindspot, first, last,
+         updated, thread, tone, headline, standfirst) in rows:
+        cards.append(Card(
+            id=sid, headline=headline or story_headline or "Untitled story",
+            standfirst=standfirst or "", section=section, outlet_count=outlets,
+            article_count=articles,
+            coverage={lean: int((coverage or {}).get(lean, 0)) for lean in LEANS},
+            blindspot=blindspot, first_published=as_utc(first), last_published=as_utc(last),
+            updated_at=as_utc(updated), thread_id=thread, tone=tone, kicker=section.capitalize(),
+        ))
+    return cards
+
+
+def thread_stories(session: Session, story: StoryRow, limit: int = 12) -> list[Card]:
     """The developing matter's stories in time order (the story itself included)."""
-    mates = list(session.scalars(
-        select(StoryRow).where(StoryRow.thread_id == story.thread_id)
-        .order_by(StoryRow.first_published, StoryRow.id).limit(limit)
-    ))
-    return _cards(session, mates) if len(mates) > 1 else []
+    return _card_rows(
+        session, StoryRow.thread_id == story.thread_id,
+        order=(StoryRow.first_published, StoryRow.id), limit=limit,
+    )
 
 
-def related_rail(session: Session, story: StoryRow, limit: int = 8) -> list[Card]:
-    """Other stories of the same thread, then the same section around the same time."""
-    picked: list[StoryRow] = [
-        s for s in session.scalars(
-            select(StoryRow).where(StoryRow.thread_id == story.thread_id, StoryRow.id != story.id)
-            .order_by(StoryRow.last_published.desc()).limit(limit)
-        )
-    ]
+def related_rail(
+    session: Session, story: StoryRow, thread: list[Card] | None = None, limit: int = 8
+) -> list[Card]:
+    """Other stories of the same thread (newest first), then the same section around the
+    same time, most important first."""
+    mates = thread if thread is not None else thread_stories(session, story)
+    picked = sorted(
+        (c for c in mates if c.id != story.id),
+        key=lambda c: c.last_published or datetime.min.replace(tzinfo=UTC), reverse=True,
+    )[:limit]
     if len(picked) < limit and story.last_published is not None:
-        ids = {story.id} | {s.id for s in picked}
-        near = session.scalars(
-            select(StoryRow).where(
-                StoryRow.section == story.section,
-                StoryRow.last_published <= story.last_published + timedelta(days=2),
-                StoryRow.last_published >= story.last_published - timedelta(days=2),
-            ).order_by(StoryRow.importance.desc()).limit(limit * 2)
+        ids = {story.id} | {c.id for c in picked}
+        near = _card_rows(
+            session, StoryRow.section == story.section,
+            StoryRow.last_published <= story.last_published + timedelta(days=2),
+            StoryRow.last_published >= story.last_published - timedelta(days=2),
+            order=(StoryRow.importance.desc(),), limit=limit * 2,
         )
-        picked += [s for s in near if s.id not in ids][: limit - len(picked)]
-    return _cards(session, picked)
+        picked += [c for c in near if c.id not in ids][: limit - len(picked)]
+    return picked
 
 
 def story_page(session: Session, story_id: str) -> StoryPage | None:
@@ -212,6 +240,7 @@ def story_page(session: Session, story_id: str) -> StoryPage | None:
         .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
         .where(StoryArticleRow.story_id == story_id).distinct()
     ).all()
+    thread = thread_stories(session, story)
     by_lean: dict[str, list[str]] = {lean: [] for lean in LEANS}
     for name, lean in sorted(outlets):
         by_lean.setdefault(lean or "unknown", []).append(name)
@@ -222,7 +251,8 @@ def story_page(session: Session, story_id: str) -> StoryPage | None:
         story=story,
         briefing=briefing.record if briefing is not None else None,
         faithful=briefing.faithful if briefing is not None else True,
-        timeline=thread_timeline(session, story), related=related_rail(session, story),
+        timeline=thread if len(thread) > 1 else [],
+        related=related_rail(session, story, thread),
         countries=list(story.countries or []), outlets_by_lean=by_lean,
     )
 

@@ -50,10 +50,47 @@ class Refresher(threading.Thread):
         self.stopped.set()
 
 
+class Warmer(threading.Thread):
+    """Renders pages into the cache in the background after start-up and after every
+    change to the store, so readers rarely wait for a page to be rendered."""
+
+    def __init__(self, warm_once: Callable[[threading.Event], int],
+                 version: Callable[[], tuple], poll_s: float = 2.0) -> None:
+        super().__init__(name="broadsheet-warm", daemon=True)
+        self.warm_once = warm_once
+        self.version = version
+        self.poll_s = poll_s
+        self.stopped = threading.Event()
+        self.warmed: tuple | None = None
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                current = self.version()
+                if current != self.warmed:
+                    self.warm_once(self.stopped)
+                    self.warmed = current
+                    self.ready.set()
+            except Exception:
+                pass
+            self.stopped.wait(self.poll_s)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
 def serve(
     store: Store, config: SiteConfig, *, host: str = "127.0.0.1", port: int = 8000,
-    workers_log: str = "warning",
+    log_level: str = "warning", warm: bool = True,
 ) -> None:
     app = create_app(store, config)
-    uvicorn.run(app, host=host, port=port, log_level=workers_log, access_log=False,
-                server_header=False)
+    warmer = Warmer(app.state.warm_once, app.state.cache.version) if warm else None
+    if warmer is not None:
+        warmer.start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
+                    server_header=False)
+    finally:
+        if warmer is not None:
+            warmer.stop()

@@ -195,7 +195,10 @@ class StoryRow(Base):
         DateTime(timezone=True), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Indexed: the site reads max(updated_at) to notice that a build changed something.
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 class StoryArticleRow(Base):
@@ -251,4 +254,4 @@ class BriefingRow(Base):
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     faithful: Mapped[bool] = mapped_column(Boolean, default=True)
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)
-    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

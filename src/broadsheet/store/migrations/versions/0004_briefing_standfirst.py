@@ -1,4 +1,4 @@
-"""briefing standfirst and format columns
+"""briefing standfirst and format columns; indexes the site's change check reads
 
 Revision ID: 0004
 Revises: 0003
@@ -21,9 +21,13 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("format", sa.String(length=30), nullable=False, server_default="")
         )
+        batch.create_index("ix_briefings_built_at", ["built_at"])
+    op.create_index("ix_stories_updated_at", "stories", ["updated_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_stories_updated_at", table_name="stories")
     with op.batch_alter_table("briefings") as batch:
+        batch.drop_index("ix_briefings_built_at")
         batch.drop_column("format")
         batch.drop_column("standfirst")
