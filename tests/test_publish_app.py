@@ -46,7 +46,9 @@ def test_front_page_lists_stories_with_coverage_and_editions(client: TestClient)
     assert client.get("/edition/mars/").status_code == 404
 
 
-def test_story_page_shows_the_briefing_with_linked_citations(client: TestClient, built: Store) -> None:
+def test_story_page_shows_the_briefing_with_linked_citations(
+    client: TestClient, built: Store
+) -> None:
     story_id = _story_ids(built)[0]
     html = client.get(f"/story/{story_id}/").text
     for heading in ("What happened", "Coverage", "Sources"):
@@ -107,7 +109,9 @@ def test_security_and_cache_headers(client: TestClient, built: Store) -> None:
     assert client.head("/").status_code == 200
 
 
-def test_sections_archive_days_outlets_blindspot_and_search(client: TestClient, built: Store) -> None:
+def test_sections_archive_days_outlets_blindspot_and_search(
+    client: TestClient, built: Store
+) -> None:
     with built.session() as s:
         section = s.scalar(select(StoryRow.section))
         days = {r.date() for r in s.scalars(select(StoryRow.last_published))}

@@ -39,7 +39,9 @@ def _no_horizontal_scroll(driver) -> bool:  # type: ignore[no-untyped-def]
     )
 
 
-def test_front_story_citation_and_past_edition(site: tuple[str, Store], http_server: LoopbackServer) -> None:
+def test_front_story_citation_and_past_edition(
+    site: tuple[str, Store], http_server: LoopbackServer
+) -> None:
     from selenium.webdriver.common.by import By
 
     url, _store = site

@@ -112,7 +112,10 @@ class CsrfTokens:
         return f"{payload}.{self._sign(payload)}"
 
     def valid(self, cookie: str | None, form: str | None, now: float | None = None) -> bool:
-        if not cookie or not form or not hmac.compare_digest(cookie, form):
+        if not cookie or not form:
+            return False
+        # Bytes: compare_digest refuses non-ASCII str, and junk must fail, not raise.
+        if not hmac.compare_digest(cookie.encode(), form.encode()):
             return False
         try:
             nonce, issued, signature = form.split(".")
@@ -121,4 +124,4 @@ class CsrfTokens:
             return False
         if not 0 <= age <= self.max_age_s:
             return False
-        return hmac.compare_digest(signature, self._sign(f"{nonce}.{issued}"))
+        return hmac.compare_digest(signature.encode(), self._sign(f"{nonce}.{issued}").encode())
