@@ -707,6 +707,30 @@ def export(
 # --- stories --------------------------------------------------------------------------
 
 
+def _rewriter():  # type: ignore[no-untyped-def]
+    """The optional LLM rewriter from ``[rewriter]`` (None when not configured)."""
+    from broadsheet.write.rewrite import Rewriter, RewriterConfig, RewriterConfigError
+
+    try:
+        config = RewriterConfig.from_settings(state.settings.raw.get("rewriter"))
+    except RewriterConfigError as exc:
+        fail(str(exc))
+    return Rewriter(config) if config is not None else None
+
+
+def _format_overrides() -> dict[str, str]:
+    """``[formats]`` in the config: story id -> format name, checked."""
+    from broadsheet.write.formats import FORMATS
+
+    section = state.settings.raw.get("formats", {})
+    if not isinstance(section, dict):
+        fail("[formats] must be a table of story id = format name")
+    for story_id, name in section.items():
+        if name not in FORMATS:
+            fail(f"formats.{story_id}: unknown format {name!r} (use {', '.join(FORMATS)})")
+    return dict(section)
+
+
 def _build(batch_size: int):  # type: ignore[no-untyped-def]
     from broadsheet.stories.build import build_stories, pending_count
 
@@ -725,9 +749,17 @@ def _build(batch_size: int):  # type: ignore[no-untyped-def]
     )
     from broadsheet.write.stored import build_briefings, stale_story_ids
 
+    rewriter = _rewriter()
+    overrides = _format_overrides()
     with _progress(transient=True) as progress:
-        task = progress.add_task("Writing briefings", total=len(stale_story_ids(store)))
-        briefed = build_briefings(store, on_story=lambda: progress.advance(task))
+        task = progress.add_task("Writing briefings",
+                                 total=len(stale_story_ids(store, overrides)))
+        try:
+            briefed = build_briefings(store, on_story=lambda: progress.advance(task),
+                                      rewriter=rewriter, format_overrides=overrides)
+        finally:
+            if rewriter is not None:
+                rewriter.close()
     from broadsheet.publish.search import refresh_index
 
     refresh_index(store)
@@ -922,12 +954,20 @@ def brief(
                                   '"url"}, optional "story" and "lean".')
     ],
     words: Annotated[int, typer.Option(min=10, help="Summary length in words.")] = 100,
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto (chosen per story), none, spotlight, "
+                          "talking-point, big-question, explainer or speed-read.")
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per story.")] = False,
 ) -> None:
     """A briefing per story: headline, summary, facts with citations, perspectives, sources."""
     from broadsheet.registry import load_registry, outlet_for_url
     from broadsheet.stories.cluster import cluster_documents
     from broadsheet.write.briefing import BriefArticle, compose_briefing
+    from broadsheet.write.formats import FORMATS, StoryFeatures, apply_format, choose_format
+
+    if fmt not in ("auto", "none", *FORMATS):
+        fail(f"unknown format {fmt!r}: use auto, none or one of {', '.join(FORMATS)}")
 
     records, bad = _read_jsonl(path)
     outlets = load_registry()
@@ -955,10 +995,20 @@ def brief(
     for story_id, articles in groups.items():
         briefing = compose_briefing(articles, words=words, story_id=story_id)
         record = briefing.to_json()
+        record["key_players"] = list(briefing.key_players)
+        if fmt != "none":
+            record["summary_sentences"] = [e.to_json() for e in briefing.summary_sentences]
+            features = StoryFeatures(
+                headline=briefing.headline, titles=[a.title for a in articles],
+                outlets=len({a.outlet for a in articles}),
+            )
+            apply_format(record, choose_format(record, features) if fmt == "auto" else fmt,
+                         features)
         if as_json:
             _emit_json(record)
             continue
-        console.rule(f"[bold]{record['headline']}[/]")
+        label = f"{record['format_label']}: " if record.get("format_label") else ""
+        console.rule(f"[bold]{label}{record['headline']}[/]")
         console.print(record["summary"], highlight=False)
         for fact in record["facts"][:6]:
             cites = "".join(f"[{n}]" for n in fact["citations"])

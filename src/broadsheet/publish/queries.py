@@ -26,6 +26,7 @@ from broadsheet.store.schema import (
 )
 from broadsheet.stories.sections import SECTIONS
 from broadsheet.stories.top import top_stories
+from broadsheet.write.formats import FORMATS
 from broadsheet.write.stored import standfirst_of
 
 EDITIONS: dict[str, str] = {"us": "US", "uk": "UK", "world": "World"}
@@ -53,6 +54,7 @@ class Card:
     thread_id: str
     tone: float = 0.0
     kicker: str = ""
+    format_label: str = ""
 
     @property
     def coverage_total(self) -> int:
@@ -86,7 +88,9 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def card(story: StoryRow, headline: str | None, standfirst: str | None) -> Card:
+def card(
+    story: StoryRow, headline: str | None, standfirst: str | None, fmt: str | None = None
+) -> Card:
     coverage = {lean: int((story.coverage or {}).get(lean, 0)) for lean in LEANS}
     return Card(
         id=story.id, headline=headline or story.headline or "Untitled story",
@@ -95,21 +99,23 @@ def card(story: StoryRow, headline: str | None, standfirst: str | None) -> Card:
         blindspot=story.blindspot, first_published=as_utc(story.first_published),
         last_published=as_utc(story.last_published), updated_at=as_utc(story.updated_at),
         thread_id=story.thread_id, tone=story.tone, kicker=story.section.capitalize(),
+        format_label=FORMATS.get(fmt or "", ""),
     )
 
 
 def _cards(session: Session, stories: list[StoryRow]) -> list[Card]:
     """Cards with the briefings' headlines and standfirsts (only those columns are read)."""
     ids = [s.id for s in stories]
-    texts: dict[str, tuple[str, str]] = {}
+    texts: dict[str, tuple[str, str, str]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         rows = session.execute(
-            select(BriefingRow.story_id, BriefingRow.headline, BriefingRow.standfirst)
+            select(BriefingRow.story_id, BriefingRow.headline, BriefingRow.standfirst,
+                   BriefingRow.format)
             .where(BriefingRow.story_id.in_(chunk))
         )
-        texts.update((sid, (headline, standfirst)) for sid, headline, standfirst in rows)
-    return [card(s, *texts.get(s.id, (None, None))) for s in stories]
+        texts.update((sid, (headline, standfirst, fmt)) for sid, headline, standfirst, fmt in rows)
+    return [card(s, *texts.get(s.id, (None, None, None))) for s in stories]
 
 
 def resolve_story(session: Session, story_id: str) -> str | None:
@@ -175,7 +181,7 @@ _CARD_COLUMNS = (
     StoryRow.id, StoryRow.headline, StoryRow.section, StoryRow.outlet_count,
     StoryRow.article_count, StoryRow.coverage, StoryRow.blindspot, StoryRow.first_published,
     StoryRow.last_published, StoryRow.updated_at, StoryRow.thread_id, StoryRow.tone,
-    BriefingRow.headline, BriefingRow.standfirst,
+    BriefingRow.headline, BriefingRow.standfirst, BriefingRow.format,
 )
 
 
@@ -187,7 +193,7 @@ def _card_rows(session: Session, *where: Any, order: tuple, limit: int) -> list[
     )
     cards = []
     for (sid, story_headline, section, outlets, articles, coverage, blindspot, first, last,
-         updated, thread, tone, headline, standfirst) in rows:
+         updated, thread, tone, headline, standfirst, fmt) in rows:
         cards.append(Card(
             id=sid, headline=headline or story_headline or "Untitled story",
             standfirst=standfirst or "", section=section, outlet_count=outlets,
@@ -195,6 +201,7 @@ def _card_rows(session: Session, *where: Any, order: tuple, limit: int) -> list[
             coverage={lean: int((coverage or {}).get(lean, 0)) for lean in LEANS},
             blindspot=blindspot, first_published=as_utc(first), last_published=as_utc(last),
             updated_at=as_utc(updated), thread_id=thread, tone=tone, kicker=section.capitalize(),
+            format_label=FORMATS.get(fmt or "", ""),
         ))
     return cards
 

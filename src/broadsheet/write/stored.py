@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from broadsheet.store import Store
 from broadsheet.store.schema import (
@@ -23,6 +23,8 @@ from broadsheet.store.schema import (
 )
 from broadsheet.write.briefing import BriefArticle, compose_briefing
 from broadsheet.write.faithfulness import check_briefing
+from broadsheet.write.formats import StoryFeatures, apply_format, choose_format
+from broadsheet.write.rewrite import Rewriter, rewrite_record
 from broadsheet.write.sentences import split_sentences
 
 # A briefing draws on at most this many articles (the earliest ones, then the newest), so
@@ -50,14 +52,21 @@ class BriefingsReport:
     unfaithful: int = 0
 
 
-def stale_story_ids(store: Store) -> list[str]:
+def stale_story_ids(store: Store, format_overrides: dict[str, str] | None = None) -> list[str]:
+    """Stories with no briefing, one composed from another article count, or one whose
+    format differs from the one the configuration now fixes for it."""
+    overrides = format_overrides or {}
     with store.session() as session:
         rows = session.execute(
-            select(StoryRow.id, StoryRow.article_count, BriefingRow.article_count)
+            select(StoryRow.id, StoryRow.article_count, BriefingRow.article_count,
+                   BriefingRow.format)
             .join(BriefingRow, BriefingRow.story_id == StoryRow.id, isouter=True)
             .order_by(StoryRow.id)
         ).all()
-    return [sid for sid, count, briefed in rows if briefed is None or briefed != count]
+    return [
+        sid for sid, count, briefed, fmt in rows
+        if briefed is None or briefed != count or (sid in overrides and overrides[sid] != fmt)
+    ]
 
 
 def _articles(session, story_id: str) -> tuple[list[int], list[BriefArticle]]:  # type: ignore[no-untyped-def]
@@ -84,20 +93,63 @@ def _articles(session, story_id: str) -> tuple[list[int], list[BriefArticle]]:  
     return ids, articles
 
 
+def _story_features(session, story: StoryRow, articles: list[BriefArticle],  # type: ignore[no-untyped-def]
+                    headline: str) -> StoryFeatures:
+    thread_size = session.scalar(
+        select(func.count()).select_from(StoryRow).where(StoryRow.thread_id == story.thread_id)
+    ) or 1
+    sections = list(session.scalars(
+        select(StoryArticleRow.section).where(StoryArticleRow.story_id == story.id)
+    ))
+    opinion = sum(1 for s in sections if s == "opinion") / len(sections) if sections else 0.0
+    return StoryFeatures(headline=headline, titles=[a.title for a in articles],
+                         outlets=story.outlet_count, thread_size=int(thread_size),
+                         opinion_share=opinion)
+
+
+def _timeline(session, story: StoryRow) -> list[dict]:  # type: ignore[no-untyped-def]
+    rows = session.execute(
+        select(StoryRow.id, StoryRow.headline, StoryRow.first_published)
+        .where(StoryRow.thread_id == story.thread_id)
+        .order_by(StoryRow.first_published, StoryRow.id).limit(20)
+    ).all()
+    if len(rows) < 2:
+        return []
+    return [{"story": sid, "headline": headline,
+             "date": first.isoformat() if first else None} for sid, headline, first in rows]
+
+
 def build_briefings(
-    store: Store, *, on_story: Callable[[], None] | None = None
+    store: Store, *, on_story: Callable[[], None] | None = None,
+    rewriter: Rewriter | None = None, format_overrides: dict[str, str] | None = None,
 ) -> BriefingsReport:
+    """Compose, check and store the briefing of every stale story.
+
+    The faithfulness check runs on the extractive briefing; the format then selects and
+    orders its parts, and the optional rewriter rephrases only what its verifier accepts.
+    """
     report = BriefingsReport()
-    for story_id in stale_story_ids(store):
+    overrides = format_overrides or {}
+    for story_id in stale_story_ids(store, overrides):
         with store.session() as session:
             story = session.get(StoryRow, story_id)
             ids, articles = _articles(session, story_id)
             briefing = compose_briefing(articles, story_id=story_id)
             problems = check_briefing(briefing, articles)
+            record = briefing.to_json()
+            record["summary_sentences"] = [e.to_json() for e in briefing.summary_sentences]
+            record["key_players"] = list(briefing.key_players)
+            record["timeline"] = _timeline(session, story)
+            features = _story_features(session, story, articles, briefing.headline)
+            fmt = overrides.get(story_id) or choose_format(record, features)
+            apply_format(record, fmt, features)
+            if rewriter is not None:
+                rewrite_record(briefing, record, articles, rewriter)
             row = session.get(BriefingRow, story_id) or BriefingRow(story_id=story_id)
             row.headline = briefing.headline
-            row.standfirst = standfirst_of(briefing.summary)
-            row.record = briefing.to_json()
+            row.standfirst = standfirst_of(record["summary"])
+            row.format = fmt
+            row.record = record
             row.article_ids = ids
             row.article_count = story.article_count
             row.faithful = not problems
