@@ -38,9 +38,11 @@ app = typer.Typer(
 stories_app = typer.Typer(help="Look at the stories built from the articles.", no_args_is_help=True)
 feeds_app = typer.Typer(help="List, add, remove, import and export feeds.", no_args_is_help=True)
 eval_app = typer.Typer(help="Score Broadsheet against real datasets.", no_args_is_help=True)
+subscribers_app = typer.Typer(help="Newsletter subscribers.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(eval_app, name="eval")
 app.add_typer(stories_app, name="stories")
+app.add_typer(subscribers_app, name="subscribers")
 
 console = Console()
 # soft_wrap: an error message stays on one line, whatever the terminal width.
@@ -653,6 +655,26 @@ def _site_config():  # type: ignore[no-untyped-def]
     return config
 
 
+def _secret() -> bytes:
+    from broadsheet.publish.security import load_or_create_secret
+
+    return load_or_create_secret(state.settings.data_dir / "secret.key")
+
+
+def _smtp_settings(required: bool = True):  # type: ignore[no-untyped-def]
+    from broadsheet.newsletters.mailer import SmtpConfigError, SmtpSettings
+
+    section = state.settings.raw.get("smtp")
+    if section is None:
+        if required:
+            fail("no [smtp] section in the config: say where to send mail (see README)")
+        return None
+    try:
+        return SmtpSettings.from_settings(section)
+    except SmtpConfigError as exc:
+        fail(str(exc))
+
+
 def _serve(host: str, port: int, every: str | None = None, warm: bool = True) -> None:
     from broadsheet.publish.search import refresh_index
     from broadsheet.publish.serve import serve as run_server
@@ -667,9 +689,148 @@ def _serve(host: str, port: int, every: str | None = None, warm: bool = True) ->
         highlight=False,
     )
     try:
-        run_server(store, config, host=host, port=port, warm=warm)
+        run_server(store, config, host=host, port=port, warm=warm, secret=_secret(),
+                   smtp=_smtp_settings(required=False))
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+
+
+def _parse_day(value: str | None) -> Any:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{value!r} is not a date (YYYY-MM-DD)")
+
+
+def send_newsletter(key: str, day: Any = None, *, quiet: bool = False) -> list[Any]:
+    """Compose (once) and send ``key`` for ``day`` to each edition that has subscribers."""
+    from sqlalchemy import select
+
+    from broadsheet.newsletters.compose import issue_for, latest_day
+    from broadsheet.newsletters.mailer import send_issue
+    from broadsheet.store.schema import SubscriberRow
+
+    smtp = _smtp_settings()
+    config = _site_config()
+    store = open_store()
+    with store.session() as session:
+        day = day or latest_day(session)
+        editions = sorted({
+            s.edition for s in session.scalars(
+                select(SubscriberRow).where(SubscriberRow.status == "confirmed"))
+            if key in (s.newsletters or [])
+        })
+    if day is None:
+        fail("no stories in the store yet: nothing to send")
+    reports = []
+    for edition in editions:
+        issue = issue_for(store, key, day, edition=edition, site_url=config.base_url,
+                          site_title=config.title)
+        with _progress(transient=True) as progress:
+            task = progress.add_task(f"Sending {issue.subject[:50]} ({edition})", total=None)
+
+            def on_sent(done: int, total: int, task: Any = task, progress: Any = progress) -> None:
+                progress.update(task, completed=done, total=total)
+
+            report = send_issue(store, issue.id, smtp, secret=_secret(),
+                                site_url=config.base_url, on_sent=on_sent)
+        reports.append((edition, issue, report))
+        if not quiet:
+            console.print(
+                f"{issue.subject} [{edition}]: {report.sent} sent, {report.already_sent} "
+                f"already sent, {report.deferred} deferred, {report.failed} failed "
+                f"(of {report.recipients})", highlight=False)
+            for error in report.errors[:10]:
+                err_console.print(f"[red]{error}[/]", highlight=False)
+    if not editions and not quiet:
+        console.print(f"No confirmed subscribers for {key}: nothing sent.")
+    return reports
+
+
+@app.command()
+def send(
+    newsletter_key: Annotated[str, typer.Argument(
+        metavar="NEWSLETTER", help="morning-briefing, good-news or best-articles.")],
+    day: Annotated[str | None, typer.Option("--date", help="Issue date (YYYY-MM-DD); "
+                                            "default: the newest stories' day.")] = None,
+) -> None:
+    """Send a newsletter issue to its subscribers (safe to interrupt and run again)."""
+    from broadsheet.newsletters.catalogue import NEWSLETTERS
+
+    if newsletter_key not in NEWSLETTERS:
+        fail(f"unknown newsletter {newsletter_key!r}: use {', '.join(NEWSLETTERS)}")
+    reports = send_newsletter(newsletter_key, _parse_day(day))
+    if any(r.deferred or r.failed for _, _, r in reports):
+        raise typer.Exit(1)
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    emails: Annotated[list[str], typer.Argument(help="Addresses you vouch for (no opt-in mail).")],
+    newsletter_keys: Annotated[list[str] | None, typer.Option(
+        "--newsletter", help="Repeatable; default: all three.")] = None,
+    edition: Annotated[str, typer.Option(help="us, uk or world.")] = "world",
+) -> None:
+    """Add confirmed subscribers."""
+    from broadsheet.newsletters.catalogue import NEWSLETTERS
+    from broadsheet.newsletters.subscriptions import InvalidSubscription, add_confirmed
+
+    store = open_store()
+    chosen = newsletter_keys or list(NEWSLETTERS)
+    with store.session() as session:
+        for email in emails:
+            try:
+                add_confirmed(session, email, chosen, edition)
+            except InvalidSubscription as exc:
+                fail(f"{email}: {exc}")
+    console.print(f"{len(emails)} subscriber(s) confirmed for {', '.join(chosen)}.")
+
+
+@subscribers_app.command("list")
+def subscribers_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Every subscriber with status, newsletters and edition."""
+    from sqlalchemy import select
+
+    from broadsheet.store.schema import SubscriberRow
+
+    store = open_store()
+    with store.session() as session:
+        rows = list(session.scalars(select(SubscriberRow).order_by(SubscriberRow.email)))
+    if as_json:
+        for r in rows:
+            _emit_json({"email": r.email, "status": r.status, "newsletters": r.newsletters,
+                        "edition": r.edition, "last_error": r.last_error})
+        return
+    table = Table(title=f"Subscribers ({len(rows)})")
+    for col in ("email", "status", "newsletters", "edition"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r.email, r.status, ", ".join(r.newsletters or []), r.edition)
+    console.print(table)
+
+
+@subscribers_app.command("remove")
+def subscribers_remove(email: Annotated[str, typer.Argument(help="The address.")]) -> None:
+    """Unsubscribe an address (its send history is kept)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from broadsheet.store.schema import SubscriberRow
+
+    store = open_store()
+    with store.session() as session:
+        row = session.scalar(select(SubscriberRow).where(SubscriberRow.email == email.strip()))
+        if row is None:
+            fail(f"no subscriber {email}")
+        row.status, row.unsubscribed_at = "unsubscribed", datetime.now(UTC)
+    console.print(f"{email} unsubscribed.")
 
 
 @app.command()

@@ -7,6 +7,7 @@ a build that changes anything changes the version and so empties the cache.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -17,9 +18,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from broadsheet.newsletters.mailer import SmtpSettings
 from broadsheet.publish.api import make_api_router
 from broadsheet.publish.cache import DEFAULT_MAX_BYTES, PageCache
 from broadsheet.publish.feeds import FORMATS
+from broadsheet.publish.newsletters_web import RateLimiter, make_newsletter_router
 from broadsheet.publish.queries import EDITIONS
 from broadsheet.publish.render import STATIC
 from broadsheet.publish.security import SecurityHeaders
@@ -33,8 +36,13 @@ PAGE: dict = {
 }
 FEED: dict = {"methods": ["GET", "HEAD"], "include_in_schema": False}
 def create_app(
-    store: Store, config: SiteConfig | None = None, *, cache_bytes: int = DEFAULT_MAX_BYTES
+    store: Store, config: SiteConfig | None = None, *, cache_bytes: int = DEFAULT_MAX_BYTES,
+    secret: bytes | None = None, smtp: SmtpSettings | None = None,
+    limiter: RateLimiter | None = None, send_confirmation: Callable[..., None] | None = None,
 ) -> FastAPI:
+    """The site. ``secret`` signs CSRF tokens and subscriber links (a random one when not
+    given, so links then last only as long as the process); ``smtp`` sends confirmation
+    emails (sign-ups are still recorded without it)."""
     site = Site(config)
     cache = PageCache(store, max_bytes=cache_bytes)
     app = FastAPI(
@@ -46,6 +54,10 @@ def create_app(
     app.state.site = site
     app.state.cache = cache
     app.include_router(make_api_router(store), prefix="/api/v1")
+    app.include_router(make_newsletter_router(
+        store, site, secret=secret or secrets.token_bytes(32), smtp=smtp, limiter=limiter,
+        send_confirmation=send_confirmation,
+    ))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def render_page(produce: Callable[..., str | bytes]) -> tuple[int, bytes, str]:

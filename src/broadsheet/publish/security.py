@@ -42,7 +42,7 @@ def cache_control_for(path: str, method: str) -> bytes:
         return b"no-store"
     if path.startswith("/static/"):
         return b"public, max-age=86400"
-    if path.startswith(("/subscribe", "/newsletters/confirm", "/preferences")):
+    if path.startswith(("/subscribe", "/newsletters/confirm", "/preferences", "/unsubscribe")):
         return b"no-store"
     # Pages, feeds and the API change when a build lands: a minute is fresh enough, and
     # ETags make the revalidation cheap.

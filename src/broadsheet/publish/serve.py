@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import uvicorn
 
+from broadsheet.newsletters.mailer import SmtpSettings
 from broadsheet.publish.app import create_app
 from broadsheet.publish.site import SiteConfig
 from broadsheet.store import Store
@@ -82,9 +83,10 @@ class Warmer(threading.Thread):
 
 def serve(
     store: Store, config: SiteConfig, *, host: str = "127.0.0.1", port: int = 8000,
-    log_level: str = "warning", warm: bool = True,
+    log_level: str = "warning", warm: bool = True, secret: bytes | None = None,
+    smtp: SmtpSettings | None = None,
 ) -> None:
-    app = create_app(store, config)
+    app = create_app(store, config, secret=secret, smtp=smtp)
     warmer = Warmer(app.state.warm_once, app.state.cache.version) if warm else None
     if warmer is not None:
         warmer.start()

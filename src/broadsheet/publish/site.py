@@ -97,6 +97,10 @@ class Site:
         base.update(context)
         return self.env.get_template(template).render(**base)
 
+    def render_template(self, session: Session, template: str, root: str, **context: Any) -> str:
+        """Any template with the site's navigation around it (for routes outside ``Site``)."""
+        return self._render(session, template, root, **context)
+
     def _edition(self, edition: str | None) -> str:
         edition = edition or self.config.default_edition
         if edition not in queries.EDITIONS:

@@ -255,3 +255,55 @@ class BriefingRow(Base):
     faithful: Mapped[bool] = mapped_column(Boolean, default=True)
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class SubscriberRow(Base):
+    """A newsletter subscriber. ``status``: pending (not yet confirmed), confirmed,
+    unsubscribed, or bounced (a permanent delivery failure)."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    newsletters: Mapped[list[str]] = mapped_column(JSON, default=list)
+    edition: Mapped[str] = mapped_column(String(10), default="world")
+    # Changing it invalidates every link issued before (confirm, preferences, unsubscribe).
+    token_key: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class NewsletterIssueRow(Base):
+    """One issue of a newsletter, composed once and kept: sends and the archive read it."""
+
+    __tablename__ = "newsletter_issues"
+    __table_args__ = (UniqueConstraint("newsletter", "issue_date", "edition"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    newsletter: Mapped[str] = mapped_column(String(40))
+    issue_date: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD
+    edition: Mapped[str] = mapped_column(String(10), default="world")
+    subject: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    story_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SendLogRow(Base):
+    """Each subscriber's copy of each issue: written ``sending`` before the SMTP
+    transaction and ``sent`` the moment the server accepts it, so a restarted send skips
+    every copy already delivered."""
+
+    __tablename__ = "send_log"
+
+    issue_id: Mapped[int] = mapped_column(ForeignKey("newsletter_issues.id"), primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="sending")  # sending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[str] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

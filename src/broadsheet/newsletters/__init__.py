@@ -1,0 +1,1 @@
+"""Newsletters: the morning briefing, good news and the best articles, by email."""

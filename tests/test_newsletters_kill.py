@@ -1,0 +1,77 @@
+"""A send to 2,000 subscribers killed part-way (SIGKILL) and restarted: one copy each."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from broadsheet.newsletters.compose import latest_day
+from broadsheet.newsletters.subscriptions import add_confirmed
+from broadsheet.store import Store
+from tests.support.site import build_site_store
+from tests.support.smtp_server import smtp_sink
+
+SUBSCRIBERS = 2000
+KILL_AT = 700  # the sender dies during the SMTP conversation for this message
+
+
+def _config(tmp_path: Path, port: int) -> Path:
+    config = tmp_path / "broadsheet.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        '[site]\nbase_url = "http://news.test"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nfrom_addr = "News <news@news.test>"\n'
+    )
+    return config
+
+
+def _send(config: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", "--config", str(config), "send",
+         "morning-briefing"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def test_killed_send_resumes_and_everyone_gets_exactly_one_copy(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'broadsheet.db'}")
+    build_site_store(store, events=6, hostile=False)
+    emails = [f"reader{n:04d}@example.org" for n in range(SUBSCRIBERS)]
+    with store.session() as s:
+        for email in emails:
+            add_confirmed(s, email, ["morning-briefing"])
+        assert latest_day(s) is not None
+    store.close()
+
+    with smtp_sink() as sink:
+        config = _config(tmp_path, sink.port)
+        first = _send(config)
+        killed = []
+
+        def kill_part_way(count: int) -> None:
+            if count == KILL_AT and not killed:
+                os.kill(first.pid, signal.SIGKILL)
+                killed.append(time.monotonic())
+
+        sink.on_rcpt = kill_part_way
+        first.wait(timeout=300)
+        assert first.returncode == -signal.SIGKILL and killed
+        delivered_before = len(sink.messages)
+        assert 0 < delivered_before < SUBSCRIBERS
+
+        sink.on_rcpt = None
+        second = _send(config)
+        output, _ = second.communicate(timeout=300)
+        assert second.returncode == 0, output
+        assert f"{SUBSCRIBERS - delivered_before} sent" in output
+        assert f"{delivered_before} already sent" in output
+
+        copies = Counter(r for m in sink.messages for r in m.recipients)
+        assert set(copies) == set(emails)
+        assert max(copies.values()) == 1 and len(sink.messages) == SUBSCRIBERS
