@@ -1334,6 +1334,37 @@ def eval_serving(
     console.print(f"Load tool: {results[0][1].command}", highlight=False)
 
 
+@eval_app.command("newsletters")
+def eval_newsletters(
+    messages: Annotated[int, typer.Option(min=1, help="Messages (subscribers) to send.")] = 10_000,
+    connections: Annotated[int, typer.Option(min=1, help="Parallel SMTP sessions.")] = 4,
+    as_json: Annotated[bool, typer.Option("--json", help="The result as JSON.")] = False,
+) -> None:
+    """Send N newsletter copies to a local SMTP server (aiosmtpd); messages per second."""
+    import dataclasses
+
+    from broadsheet.eval.newsletters import benchmark_send
+
+    with _progress(transient=True) as progress:
+        task = progress.add_task("Sending", total=messages)
+        result = benchmark_send(
+            messages, connections=connections,
+            on_progress=lambda done, total: progress.update(task, completed=done),
+        )
+    if as_json:
+        _emit_json(dataclasses.asdict(result))
+        return
+    table = Table(title="Newsletter delivery to a local SMTP server")
+    for col in ("messages", "connections", "seconds", "messages/s", "received", "unique"):
+        table.add_column(col, justify="right")
+    table.add_row(f"{result.messages:,}", str(connections), f"{result.seconds:.1f}",
+                  f"{result.per_second:.0f}", f"{result.received:,}",
+                  f"{result.unique_recipients:,}")
+    console.print(table)
+    if result.received != messages or result.unique_recipients != messages:
+        fail("the server did not receive exactly one copy per subscriber")
+
+
 @eval_app.command("attributions")
 def eval_attributions(
     directory: Annotated[

@@ -1,11 +1,15 @@
 """Delivering newsletter issues by SMTP, exactly once per subscriber and issue.
 
-The send log has one row per (issue, subscriber). A copy is recorded ``sent`` in the
-same moment the SMTP server accepts it (its 250 reply to the message data), and a
-restarted send skips every recorded copy, so a send killed at any point and run again
-delivers each remaining copy once. The one window left is the one RFC 1047 describes for
-all of SMTP: between the server's 250 and our commit (microseconds). A copy caught in it is
-sent again with the same Message-ID, which receiving systems use to drop duplicates.
+The send log has one row per (issue, subscriber). Each copy's whole message goes to the
+server first; then the copy is recorded ``committing`` and only then is the end-of-data
+line sent that makes the server accept it; its 250 reply turns the record into ``sent``.
+A restarted send skips every recorded copy. So a kill before the record leaves a message
+the server never accepted (it discards data that did not end) and the copy is sent again;
+a kill after it leaves a record, and the server has the complete message. The only
+window left is the microseconds between the commit of ``committing`` and the write of
+the end-of-data line, in which a kill would lose that copy; this is the sender's side of
+the ambiguity RFC 1047 describes for all of SMTP, made as small as it can be. Every copy
+also carries a stable Message-ID, so a receiver can drop a duplicate.
 
 Temporary failures (4xx replies, lost connections) are retried with backoff and, if they
 persist, left for the next run; a permanent failure (5xx) marks the copy ``failed`` and
@@ -14,10 +18,16 @@ the subscriber ``bounced``. ``max_per_second`` throttles the whole send.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import email.policy
 import os
+import queue
+import re
+import secrets
 import smtplib
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,8 +37,7 @@ from email.utils import format_datetime, make_msgid
 from html import escape
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, select, text
 
 from broadsheet.newsletters.catalogue import newsletter
 from broadsheet.newsletters.compose import PREFERENCES, UNSUBSCRIBE
@@ -53,6 +62,7 @@ class SmtpSettings:
     timeout_s: float = 30.0
     retries: int = 3
     backoff_s: float = 1.0
+    connections: int = 4  # SMTP sessions used in parallel by one send
 
     @classmethod
     def from_settings(cls, section: dict[str, Any] | None) -> SmtpSettings:
@@ -67,6 +77,8 @@ class SmtpSettings:
             if not isinstance(value, expected) or isinstance(value, bool):
                 raise SmtpConfigError(f"smtp.{key} must be {expected.__name__}")
             setattr(settings, key, value)
+        if settings.connections < 1:
+            raise SmtpConfigError("smtp.connections must be at least 1")
         if settings.security not in ("none", "starttls", "tls"):
             raise SmtpConfigError("smtp.security must be none, starttls or tls")
         return settings
@@ -82,6 +94,9 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     pass
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class SmtpConnection:
@@ -105,14 +120,55 @@ class SmtpConnection:
             smtp.login(s.username, s.password or "")
         return smtp
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+    def send(self, message: EmailMessage | bytes, sender: str, recipient: str) -> None:
         try:
             if self._smtp is None:
                 self._smtp = self._open()
-            self._smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+            if isinstance(message, bytes):
+                self._smtp.sendmail(sender, [recipient], message)
+            else:
+                self._smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             self._fail(code, reply)
+        except smtplib.SMTPResponseException as exc:
+            self._fail(exc.smtp_code, exc.smtp_error)
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self.close()
+            raise TemporaryFailure(f"connection: {exc}") from exc
+
+    def send_logged(self, data: bytes, sender: str, recipient: str,
+                    before_end: Callable[[], None]) -> None:
+        """One SMTP transaction that calls ``before_end`` after the whole message is with
+        the server and just before the end-of-data line that commits it.
+
+        This is what makes a killed send safe to rerun: ``before_end`` records the copy as
+        being committed, so a kill after it leaves a record (the server has the full data
+        and its end follows in microseconds), and a kill before it leaves none (the server
+        discards data that never ended, and the copy is sent again).
+        """
+        try:
+            if self._smtp is None:
+                self._smtp = self._open()
+            smtp = self._smtp
+            smtp.ehlo_or_helo_if_needed()
+            options = [f"size={len(data)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
+            code, reply = smtp.mail(sender, options)
+            if code != 250:
+                self._fail(code, reply)
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                self._fail(code, reply)
+            code, reply = smtp.docmd("data")
+            if code != 354:
+                self._fail(code, reply)
+            body = _LEADING_DOT.sub(b"..", data)  # RFC 5321 dot-stuffing
+            smtp.send(body if body.endswith(b"\r\n") else body + b"\r\n")
+            before_end()
+            smtp.send(b".\r\n")
+            code, reply = smtp.getreply()
+            if code != 250:
+                self._fail(code, reply)
         except smtplib.SMTPResponseException as exc:
             self._fail(exc.smtp_code, exc.smtp_error)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
@@ -141,33 +197,72 @@ def _address(from_addr: str) -> str:
     return from_addr.rsplit("<", 1)[-1].rstrip(">").strip()
 
 
+def _b64_lines(text: str) -> bytes:
+    return base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n")
+
+
+class IssueMessages:
+    """Every subscriber's copy of one issue, as wire-ready bytes.
+
+    The shared headers are encoded once by the email package; each copy then only adds its
+    own To, Date, Message-ID and unsubscribe headers and the two parts with that
+    subscriber's links, base64-encoded (by the C codec). Rendering a copy is a few string
+    operations, which is what lets one process send hundreds of copies a second.
+    """
+
+    def __init__(self, issue: NewsletterIssueRow, *, secret: bytes, site_url: str,
+                 from_addr: str) -> None:
+        self.issue = issue
+        self.secret = secret
+        self.site_url = site_url.rstrip("/")
+        self.domain = _address(from_addr).rsplit("@", 1)[-1] or "localhost"
+        shared = EmailMessage(policy=email.policy.SMTP)
+        shared["Subject"] = issue.subject
+        shared["From"] = from_addr
+        shared["List-Id"] = f"{newsletter(issue.newsletter).title} " \
+                            f"<{issue.newsletter}.{self.domain}>"
+        shared["MIME-Version"] = "1.0"
+        self.shared_headers = bytes(shared).split(b"\r\n\r\n", 1)[0] + b"\r\n"
+        self.boundary = f"=_broadsheet_{secrets.token_hex(12)}"
+
+    def message_id(self, subscriber_id: int) -> str:
+        # Stable per copy, so a copy resent after a crash carries the same id.
+        i = self.issue
+        return f"<{i.newsletter}.{i.issue_date}.{i.edition}.{i.id}.{subscriber_id}@{self.domain}>"
+
+    def render(self, subscriber: SubscriberRow) -> bytes:
+        token = manage_token(self.secret, subscriber)
+        unsubscribe_url = f"{self.site_url}/unsubscribe/{token}/"
+        preferences_url = f"{self.site_url}/preferences/{token}/"
+        text = self.issue.text.replace(UNSUBSCRIBE, unsubscribe_url).replace(
+            PREFERENCES, preferences_url)
+        html = self.issue.html.replace(UNSUBSCRIBE, escape(unsubscribe_url)).replace(
+            PREFERENCES, escape(preferences_url))
+        b = self.boundary
+        head = (
+            f"To: {subscriber.email}\r\n"
+            f"Date: {format_datetime(datetime.now(UTC))}\r\n"
+            f"Message-ID: {self.message_id(subscriber.id)}\r\n"
+            # RFC 8058 one-click unsubscribe: the mail client POSTs to this URL.
+            f"List-Unsubscribe: <{unsubscribe_url}>\r\n"
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+            f'Content-Type: multipart/alternative; boundary="{b}"\r\n\r\n'
+            f"--{b}\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n"
+        ).encode()
+        middle = (f"--{b}\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
+                  "Content-Transfer-Encoding: base64\r\n\r\n").encode()
+        return b"".join((self.shared_headers, head, _b64_lines(text), middle, _b64_lines(html),
+                         f"--{b}--\r\n".encode()))
+
+
 def build_message(
     issue: NewsletterIssueRow, subscriber: SubscriberRow, *, secret: bytes, site_url: str,
     from_addr: str,
-) -> EmailMessage:
-    """The subscriber's copy: text and HTML parts, and one-click unsubscribe headers."""
-    token = manage_token(secret, subscriber)
-    unsubscribe_url = f"{site_url}/unsubscribe/{token}/"
-    preferences_url = f"{site_url}/preferences/{token}/"
-    message = EmailMessage()
-    message["Subject"] = issue.subject
-    message["From"] = from_addr
-    message["To"] = subscriber.email
-    message["Date"] = format_datetime(datetime.now(UTC))
-    domain = _address(from_addr).rsplit("@", 1)[-1] or "localhost"
-    # Stable per copy, so a copy resent after a crash carries the same id.
-    message["Message-ID"] = f"<{issue.newsletter}.{issue.issue_date}.{issue.edition}." \
-                            f"{issue.id}.{subscriber.id}@{domain}>"
-    message["List-Id"] = f"{newsletter(issue.newsletter).title} <{issue.newsletter}.{domain}>"
-    # RFC 8058 one-click unsubscribe: the mail client POSTs to the https URL.
-    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(issue.text.replace(UNSUBSCRIBE, unsubscribe_url)
-                        .replace(PREFERENCES, preferences_url))
-    html = issue.html.replace(UNSUBSCRIBE, escape(unsubscribe_url)).replace(
-        PREFERENCES, escape(preferences_url))
-    message.add_alternative(html, subtype="html")
-    return message
+) -> bytes:
+    """One subscriber's copy: text and HTML parts, and one-click unsubscribe headers."""
+    return IssueMessages(issue, secret=secret, site_url=site_url,
+                         from_addr=from_addr).render(subscriber)
 
 
 def build_confirmation(email: str, confirm_url: str, *, from_addr: str, site_title: str,
@@ -201,45 +296,57 @@ class SendReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _record(store: Store, issue_id: int, subscriber_id: int, status: str, message_id: str,
-            error: str | None) -> None:
-    # A plain INSERT ... ON CONFLICT in its own short transaction: this commit is what
-    # makes a delivered copy count as delivered, so it follows the server's 250 at once.
-    now = datetime.now(UTC)
-    values = {"issue_id": issue_id, "subscriber_id": subscriber_id, "status": status,
-              "attempts": 1, "message_id": message_id, "last_error": error, "updated_at": now}
-    with store.session() as session:
-        if session.get_bind().dialect.name == "sqlite":
-            stmt = sqlite_insert(SendLogRow).values(**values)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["issue_id", "subscriber_id"],
-                set_={"status": status, "last_error": error, "updated_at": now,
-                      "attempts": SendLogRow.attempts + 1},
-            )
-            session.execute(stmt)
-        else:
-            row = session.get(SendLogRow, (issue_id, subscriber_id))
-            if row is None:
-                session.add(SendLogRow(**values))
-            else:
-                row.status, row.last_error, row.updated_at = status, error, now
-                row.attempts += 1
+_UPSERT = text(
+    "INSERT INTO send_log (issue_id, subscriber_id, status, attempts, message_id, last_error,"
+    " updated_at) VALUES (:issue, :subscriber, :status, 1, :message_id, :error, :now)"
+    " ON CONFLICT (issue_id, subscriber_id) DO UPDATE SET status = excluded.status,"
+    " attempts = send_log.attempts + 1, last_error = excluded.last_error,"
+    " updated_at = excluded.updated_at"
+)
+
+
+def _record(conn: Connection, issue_id: int, subscriber_id: int, status: str,
+            message_id: str, error: str | None) -> None:
+    # Its own short transaction: this commit is what makes a delivered copy count as
+    # delivered, so it follows the server's 250 at once. (ON CONFLICT works in SQLite and
+    # PostgreSQL alike.)
+    conn.execute(_UPSERT, {"issue": issue_id, "subscriber": subscriber_id, "status": status,
+                           "message_id": message_id, "error": error,
+                           "now": datetime.now(UTC)})
+    conn.commit()
+
+
+class _Throttle:
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.next_at = time.monotonic()
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self.lock:
+            now = time.monotonic()
+            at = max(self.next_at, now)
+            self.next_at = at + self.interval
+        if at > now:
+            time.sleep(at - now)
 
 
 def send_issue(
     store: Store, issue_id: int, settings: SmtpSettings, *, secret: bytes, site_url: str,
     on_sent: Callable[[int, int], None] | None = None,
-    connection: SmtpConnection | None = None,
 ) -> SendReport:
     """Send the issue to every confirmed subscriber of its newsletter and edition who has
-    not had it yet. Safe to kill and run again."""
+    not had it yet, over ``settings.connections`` SMTP sessions. Safe to kill and rerun."""
     report = SendReport()
     with store.session() as session:
         issue = session.get(NewsletterIssueRow, issue_id)
         if issue is None:
             raise ValueError(f"no newsletter issue {issue_id}")
         done = set(session.scalars(select(SendLogRow.subscriber_id).where(
-            SendLogRow.issue_id == issue_id, SendLogRow.status.in_(("sent", "failed")))))
+            SendLogRow.issue_id == issue_id,
+            SendLogRow.status.in_(("sent", "committing", "failed")))))
         subscribers = [
             s for s in session.scalars(select(SubscriberRow).where(
                 SubscriberRow.status == "confirmed").order_by(SubscriberRow.id))
@@ -247,48 +354,67 @@ def send_issue(
             and (issue.edition == "world" or s.edition == issue.edition)
         ]
     report.recipients = len(subscribers)
+    report.already_sent = sum(1 for s in subscribers if s.id in done)
+    todo: queue.SimpleQueue[SubscriberRow] = queue.SimpleQueue()
+    for subscriber in subscribers:
+        if subscriber.id not in done:
+            todo.put(subscriber)
+    messages = IssueMessages(issue, secret=secret, site_url=site_url,
+                             from_addr=settings.from_addr)
     sender = _address(settings.from_addr)
-    smtp = connection or SmtpConnection(settings)
-    interval = 1.0 / settings.max_per_second if settings.max_per_second > 0 else 0.0
-    next_at = time.monotonic()
-    try:
-        for subscriber in subscribers:
-            if subscriber.id in done:
-                report.already_sent += 1
-                continue
-            message = build_message(issue, subscriber, secret=secret, site_url=site_url,
-                                    from_addr=settings.from_addr)
-            for attempt in range(settings.retries + 1):
-                if interval:
-                    delay = next_at - time.monotonic()
-                    if delay > 0:
-                        time.sleep(delay)
-                    next_at = max(next_at, time.monotonic()) + interval
-                try:
-                    smtp.send(message, sender, subscriber.email)
-                except TemporaryFailure as exc:
-                    if attempt < settings.retries:
-                        time.sleep(settings.backoff_s * 2 ** attempt)
-                        continue
-                    _record(store, issue_id, subscriber.id, "deferred", message["Message-ID"],
-                            str(exc))
+    throttle = _Throttle(settings.max_per_second)
+    lock = threading.Lock()
+
+    def worker() -> None:
+        smtp = SmtpConnection(settings)
+        with store.engine.connect() as conn:
+            try:
+                while True:
+                    try:
+                        subscriber = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    _deliver(subscriber, smtp, conn)
+            finally:
+                smtp.close()
+
+    def _deliver(subscriber: SubscriberRow, smtp: SmtpConnection, conn: Connection) -> None:
+        data = messages.render(subscriber)
+        message_id = messages.message_id(subscriber.id)
+        for attempt in range(settings.retries + 1):
+            throttle.wait()
+            try:
+                smtp.send_logged(data, sender, subscriber.email, lambda: _record(
+                    conn, issue_id, subscriber.id, "committing", message_id, None))
+            except TemporaryFailure as exc:
+                if attempt < settings.retries:
+                    time.sleep(settings.backoff_s * 2 ** attempt)
+                    continue
+                _record(conn, issue_id, subscriber.id, "deferred", message_id, str(exc))
+                with lock:
                     report.deferred += 1
                     report.errors.append(f"{subscriber.email}: {exc}")
-                except PermanentFailure as exc:
-                    _record(store, issue_id, subscriber.id, "failed", message["Message-ID"],
-                            str(exc))
-                    with store.session() as session:
-                        row = session.get(SubscriberRow, subscriber.id)
-                        row.status, row.last_error = "bounced", str(exc)
+            except PermanentFailure as exc:
+                _record(conn, issue_id, subscriber.id, "failed", message_id, str(exc))
+                conn.execute(text("UPDATE subscribers SET status = 'bounced', last_error = :e"
+                                  " WHERE id = :id"), {"e": str(exc), "id": subscriber.id})
+                conn.commit()
+                with lock:
                     report.failed += 1
                     report.errors.append(f"{subscriber.email}: {exc}")
-                else:
-                    _record(store, issue_id, subscriber.id, "sent", message["Message-ID"], None)
+            else:
+                _record(conn, issue_id, subscriber.id, "sent", message_id, None)
+                with lock:
                     report.sent += 1
-                    if on_sent:
-                        on_sent(report.sent, report.recipients)
-                break
-    finally:
-        if connection is None:
-            smtp.close()
+                    sent = report.sent
+                if on_sent:
+                    on_sent(sent, report.recipients - report.already_sent)
+            return
+
+    workers = [threading.Thread(target=worker, name=f"broadsheet-send-{n}")
+               for n in range(min(settings.connections, max(1, todo.qsize())))]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
     return report

@@ -294,15 +294,16 @@ class NewsletterIssueRow(Base):
 
 
 class SendLogRow(Base):
-    """Each subscriber's copy of each issue: written ``sending`` before the SMTP
-    transaction and ``sent`` the moment the server accepts it, so a restarted send skips
-    every copy already delivered."""
+    """Each subscriber's copy of each issue: ``committing`` just before the end of the
+    SMTP data, ``sent`` when the server accepts it (or ``deferred``/``failed``), so a
+    restarted send skips every copy already delivered (see newsletters/mailer.py)."""
 
     __tablename__ = "send_log"
 
     issue_id: Mapped[int] = mapped_column(ForeignKey("newsletter_issues.id"), primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"), primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), default="sending")  # sending|sent|failed
+    # committing | sent | deferred | failed
+    status: Mapped[str] = mapped_column(String(20), default="committing")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     message_id: Mapped[str] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
