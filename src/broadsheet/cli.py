@@ -619,9 +619,22 @@ def run(
             every_s = parse_duration(every)
         except ValueError as exc:
             fail(str(exc))
+    schedule = _newsletter_schedule()
     _refresh_once()
     if not serve_site:
         return
+    scheduler = None
+    if schedule is not None:
+        from broadsheet.newsletters.schedule import Scheduler
+
+        scheduler = Scheduler(
+            schedule, lambda key, day: send_newsletter(key, day),
+            on_error=lambda exc: err_console.print(f"[red]newsletter send failed: {exc}[/]"),
+        )
+        scheduler.start()
+        slots = ", ".join(f"{s.newsletter} at {s.at:%H:%M}" for s in schedule.slots)
+        console.print(f"Newsletters go out on schedule ({schedule.zone.key}): {slots}.",
+                      highlight=False)
     refresher = None
     if every_s is not None:
         refresher = Refresher(
@@ -634,6 +647,22 @@ def run(
     finally:
         if refresher is not None:
             refresher.stop()
+        if scheduler is not None:
+            scheduler.stop()
+
+
+def _newsletter_schedule():  # type: ignore[no-untyped-def]
+    """The ``[newsletters]`` schedule (None when absent); it needs ``[smtp]`` too."""
+    from broadsheet.newsletters.schedule import ScheduleError, parse_schedule
+
+    try:
+        schedule = parse_schedule(state.settings.raw.get("newsletters"))
+    except ScheduleError as exc:
+        fail(str(exc))
+    if schedule is not None and schedule.slots:
+        _smtp_settings(required=True)
+        return schedule
+    return None
 
 
 def _site_config():  # type: ignore[no-untyped-def]
