@@ -6,7 +6,7 @@ import dataclasses
 
 from broadsheet.write.briefing import BriefArticle, Extract, compose_briefing
 from broadsheet.write.faithfulness import check_briefing
-from broadsheet.write.sentences import content_words, normalise, split_sentences
+from broadsheet.write.sentences import concepts, content_words, normalise, split_sentences
 
 STORY = [
     BriefArticle(
@@ -69,6 +69,69 @@ def test_summary_budget_and_traceable_sentences() -> None:
             src = STORY[e.article].text
             assert normalise(e.text).casefold() == normalise(src[e.start : e.end]).casefold()
     assert compose_briefing(STORY, words=100).summary
+
+
+def test_concepts_are_content_words_and_bigrams() -> None:
+    got = concepts("The ferries' new timetable starts today.")
+    assert {"ferrie", "timetable", "new timetable", "timetable start", "the ferrie"} <= got
+    assert "the" not in got  # a stopword alone is no concept
+    assert "start today" in got and "starts today" not in got  # plurals folded as in bags
+
+
+def _whole_source_sentence(e: Extract, articles: list[BriefArticle]) -> bool:
+    text = articles[e.article].text
+    return any(s.end == e.end and e.start >= s.start for s in split_sentences(text))
+
+
+def test_summary_prefers_what_several_outlets_report() -> None:
+    shared = "The ferry service to the island resumes on Friday after a two-week strike."
+    story = [
+        BriefArticle(id="f1", outlet="Harbour News", title="Island ferries return",
+                     text="Local anglers report a record catch of mackerel this autumn. "
+                          + shared),
+        BriefArticle(id="f2", outlet="Coast Daily", title="Ferry strike ends",
+                     text="After a two-week strike, the ferry service to the island resumes "
+                          "on Friday, the operator said."),
+        BriefArticle(id="f3", outlet="Bay Courier", title="Ferries back on Friday",
+                     text="Ferry service to the island resumes Friday after the strike, "
+                          "which lasted two weeks."),
+    ]
+    b = compose_briefing(story, words=16)
+    assert b.summary and "mackerel" not in b.summary
+    assert "ferry" in b.summary.lower() and len(b.summary.split()) <= 16
+    assert check_briefing(b, story) == []
+
+
+def test_summary_fills_the_budget_with_whole_sentences() -> None:
+    text = ("The county opened a new public library in the old mill on Saturday morning. "
+            "The building was restored over three years with money from a local trust and "
+            "a national heritage fund, and it now holds forty thousand books. "
+            "Entry to the library is free for residents. "
+            "Volunteers will run weekend reading clubs for children.")
+    story = [BriefArticle(id="l1", outlet="Valley Post", title="Library opens in old mill",
+                          text=text)]
+    for budget in (25, 40, 60):
+        b = compose_briefing(story, words=budget)
+        used = len(b.summary.split())
+        assert used <= budget
+        assert all(_whole_source_sentence(e, story) for e in b.summary_sentences)
+        # Nothing left out would still fit: the search skips a long sentence for shorter ones.
+        chosen = {e.start for e in b.summary_sentences}
+        left = [s for s in split_sentences(text) if s.start not in chosen]
+        assert all(used + len(s.text.split()) > budget for s in left), (budget, b.summary)
+    assert len(compose_briefing(story, words=25).summary_sentences) >= 2
+
+
+def test_summary_does_not_repeat_a_shared_sentence() -> None:
+    wire = "Heavy rain closed the coastal road between the two towns on Sunday."
+    story = [BriefArticle(id=f"w{i}", outlet=f"Paper {i}", title="Coastal road closed",
+                          text=f"{wire} {extra}")
+             for i, extra in enumerate(["Drivers were told to use the inland route.",
+                                        "Crews expect to reopen it by Wednesday.",
+                                        "A bus service will link the towns meanwhile."])]
+    b = compose_briefing(story, words=100)
+    assert sum(e.text == wire for e in b.summary_sentences) == 1
+    assert check_briefing(b, story) == []
 
 
 def test_facts_cite_several_outlets_first_and_do_not_repeat() -> None:

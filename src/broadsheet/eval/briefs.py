@@ -6,10 +6,17 @@ sentences), TextRank and LexRank (``sumy``, fed our own sentence splitter and to
 nothing is downloaded). Also: headline ROUGE vs the roundup title, perspective lean
 coverage, the faithfulness pass rate and speed. Datasets without human summaries (no
 ``summary`` field) get only the faithfulness and speed numbers.
+
+Budgets are counted in whitespace words for every system. The baselines fill the budget
+exactly: they take sentences until it is reached and cut the text there, mid-sentence.
+The standfirst never cuts a sentence, so it is at most the budget; the report shows each
+system's mean length, and, for comparison only, the baselines under that same
+whole-sentence rule.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -37,8 +44,10 @@ class BriefsReport:
     stories: int = 0
     skipped_empty: int = 0
     with_reference: int = 0
-    # rouge[budget][system] = {"rouge1": f1, "rouge2": f1, "rougeL": f1}
+    # rouge[budget][system] = {"rouge1": f1, "rouge2": f1, "rougeL": f1, "words": mean}
     rouge: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # The baselines made to keep whole sentences, like the standfirst (a diagnostic).
+    rouge_whole: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict)
     headline: dict[str, dict[str, float]] = field(default_factory=dict)
     multi_lean_stories: int = 0
     perspectives_two_leans: int = 0
@@ -66,6 +75,7 @@ class BriefsReport:
             "skipped_empty": self.skipped_empty,
             "with_reference": self.with_reference,
             "rouge": {str(b): v for b, v in self.rouge.items()},
+            "rouge_whole_sentence_baselines": {str(b): v for b, v in self.rouge_whole.items()},
             "headline": self.headline,
             "multi_lean_stories": self.multi_lean_stories,
             "perspectives_two_leans_rate": round(self.perspective_rate, 4),
@@ -81,12 +91,11 @@ class BriefsReport:
                  f"{self.stories_per_second:.1f} stories/s "
                  f"({self.brief_seconds:.2f} s briefing time).", ""]
         if self.rouge:
-            lines += ["| budget | system | ROUGE-1 F1 | ROUGE-2 F1 | ROUGE-L F1 |",
-                      "|---|---|---|---|---|"]
-            for budget, systems in self.rouge.items():
-                for name, s in systems.items():
-                    lines.append(f"| {budget} | {name} | {s['rouge1']:.4f} | {s['rouge2']:.4f}"
-                                 f" | {s['rougeL']:.4f} |")
+            lines += _rouge_table(self.rouge)
+            if self.rouge_whole:
+                lines += ["", "Baselines under the standfirst's rule (whole sentences that fit,"
+                          " never cut; for comparison only):", ""]
+                lines += _rouge_table(self.rouge_whole)
             lines += ["", "| headline | ROUGE-1 F1 | ROUGE-L F1 |", "|---|---|---|"]
             for name, s in self.headline.items():
                 lines.append(f"| {name} | {s['rouge1']:.4f} | {s['rougeL']:.4f} |")
@@ -100,21 +109,60 @@ class BriefsReport:
         return "\n".join(lines) + "\n"
 
 
+def _rouge_table(rouge: dict[int, dict[str, dict[str, float]]]) -> list[str]:
+    lines = ["| budget | system | mean words | ROUGE-1 F1 | ROUGE-2 F1 | ROUGE-L F1 |",
+             "|---|---|---|---|---|---|"]
+    for budget, systems in rouge.items():
+        for name, s in systems.items():
+            lines.append(f"| {budget} | {name} | {s['words']:.1f} | {s['rouge1']:.4f} | "
+                         f"{s['rouge2']:.4f} | {s['rougeL']:.4f} |")
+    return lines
+
+
 def _truncate(text: str, budget: int) -> str:
     return " ".join(text.split()[:budget])
 
 
-def lead_baseline(texts: Sequence[str], budget: int) -> str:
-    """First sentences of each doc, round-robin, truncated to ``budget`` words."""
-    per_doc = [[s.text for s in split_sentences(t)] for t in texts]
-    out: list[str] = []
+def _fill(sentences: Sequence[str], order: Sequence[int], budget: int, *,
+          whole_sentences: bool, text_order: bool) -> str:
+    """Sentences taken in ``order`` to fill ``budget`` words (counted as ``str.split``).
+
+    The baselines' rule (``whole_sentences=False``): take sentences until the budget is
+    reached, then cut the text at ``budget`` words, so the last sentence is usually cut
+    off. The standfirst's rule (``whole_sentences=True``): a sentence that does not fit is
+    skipped and later, shorter ones may still fill the budget; nothing is ever cut.
+    """
+    chosen: list[int] = []
     used = 0
-    for k in range(max((len(p) for p in per_doc), default=0)):
-        for p in per_doc:
-            if k < len(p) and used < budget:
-                out.append(p[k])
-                used += len(p[k].split())
-    return _truncate(" ".join(out), budget)
+    for i in order:
+        n = len(sentences[i].split())
+        if whole_sentences:
+            if used + n <= budget:
+                chosen.append(i)
+                used += n
+            continue
+        if used >= budget:
+            break
+        chosen.append(i)
+        used += n
+    text = " ".join(sentences[i] for i in (sorted(chosen) if text_order else chosen))
+    return text if whole_sentences else _truncate(text, budget)
+
+
+def lead_baseline(texts: Sequence[str], budget: int, *, whole_sentences: bool = False) -> str:
+    """First sentences of each doc, round-robin, truncated to ``budget`` words.
+
+    With ``whole_sentences`` a sentence that does not fit is skipped instead (see ``_fill``).
+    """
+    per_doc = [[s.text for s in split_sentences(t)] for t in texts]
+    flat: list[str] = []
+    index: list[list[int]] = []
+    for p in per_doc:
+        index.append(list(range(len(flat), len(flat) + len(p))))
+        flat += p
+    order = [ix[k] for k in range(max((len(p) for p in per_doc), default=0))
+             for ix in index if k < len(ix)]
+    return _fill(flat, order, budget, whole_sentences=whole_sentences, text_order=False)
 
 
 class _Tokenizer:
@@ -129,8 +177,9 @@ class _Tokenizer:
         return words(sentence)
 
 
-def sumy_baseline(texts: Sequence[str], budget: int, method: str) -> str:
-    """TextRank or LexRank over all the docs: best sentences until ``budget``, truncated."""
+@functools.lru_cache(maxsize=4)
+def _sumy_ranked(texts: tuple[str, ...], method: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """All the docs' sentences in text order, and their indices best first."""
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
     from sumy.nlp.stemmers import Stemmer
     from sumy.summarizers.lex_rank import LexRankSummarizer
@@ -159,15 +208,18 @@ def sumy_baseline(texts: Sequence[str], budget: int, method: str) -> str:
     rate = summarizer.ratings
     score = rate if callable(rate) else (lambda s: rate[s])
     order = sorted(range(len(sents)), key=lambda i: -score(sents[i]))
-    chosen: list[int] = []
-    used = 0
-    for i in order:  # best sentences until the budget is filled, then back in text order
-        if used >= budget:
-            break
-        chosen.append(i)
-        used += len(str(sents[i]).split())
-    picked = [str(sents[i]) for i in sorted(chosen)]
-    return _truncate(" ".join(picked), budget)
+    return tuple(str(s) for s in sents), tuple(order)
+
+
+def sumy_baseline(texts: Sequence[str], budget: int, method: str, *,
+                  whole_sentences: bool = False) -> str:
+    """TextRank or LexRank over all the docs: best sentences until ``budget``, truncated.
+
+    The chosen sentences are put back in text order before the cut. With
+    ``whole_sentences`` a sentence that does not fit is skipped instead (see ``_fill``).
+    """
+    sents, order = _sumy_ranked(tuple(texts), method)
+    return _fill(sents, order, budget, whole_sentences=whole_sentences, text_order=True)
 
 
 def _articles(story: dict[str, Any]) -> list[BriefArticle]:
@@ -178,8 +230,26 @@ def _articles(story: dict[str, Any]) -> list[BriefArticle]:
 
 
 def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
-    keys = rows[0].keys() if rows else ("rouge1", "rouge2", "rougeL")
+    keys = rows[0].keys() if rows else ("rouge1", "rouge2", "rougeL", "words")
     return {k: round(sum(r[k] for r in rows) / len(rows), 4) if rows else 0.0 for k in keys}
+
+
+FILLED = "broadsheet, filled and cut at N"
+
+
+def filled_summary(brief: Any, longer: Any, budget: int) -> str:
+    """Our summary under the baselines' own length rule, for a like-for-like score.
+
+    The baselines take their sentences in preference order until they pass the budget and
+    are then cut at exactly ``budget`` words. Ours takes its whole-sentence summary, then
+    the next sentences it prefers (those its twice-as-long summary adds), and is cut the
+    same way. The briefing shown to readers never ends in a cut sentence; this text exists
+    only for the scorer.
+    """
+    chosen = [e.text for e in brief.summary_sentences]
+    have = set(chosen)
+    extra = [e.text for e in longer.summary_sentences if e.text not in have]
+    return _truncate(" ".join(chosen + extra), budget)
 
 
 def evaluate_briefs(path: Path, *, limit: int | None = None) -> BriefsReport:
@@ -191,13 +261,17 @@ def evaluate_briefs(path: Path, *, limit: int | None = None) -> BriefsReport:
     def score(ref: str, hyp: str) -> dict[str, float]:
         return {k: v.fmeasure for k, v in scorer.score(ref, hyp).items()}
 
+    def score_summary(ref: str, hyp: str) -> dict[str, float]:
+        return {**score(ref, hyp), "words": float(len(hyp.split()))}
+
     report = BriefsReport(dataset=path.name)
     systems: dict[int, dict[str, list[dict[str, float]]]] = {b: {} for b in BUDGETS}
+    whole: dict[int, dict[str, list[dict[str, float]]]] = {b: {} for b in BUDGETS}
     heads: dict[str, list[dict[str, float]]] = {"broadsheet": [], "first-doc-title": []}
-    baselines: dict[str, Callable[[Sequence[str], int], str]] = {
-        "lead": lead_baseline,
-        "textrank": lambda t, b: sumy_baseline(t, b, "textrank"),
-        "lexrank": lambda t, b: sumy_baseline(t, b, "lexrank"),
+    baselines: dict[str, Callable[[Sequence[str], int, bool], str]] = {
+        "lead": lambda t, b, w: lead_baseline(t, b, whole_sentences=w),
+        "textrank": lambda t, b, w: sumy_baseline(t, b, "textrank", whole_sentences=w),
+        "lexrank": lambda t, b, w: sumy_baseline(t, b, "lexrank", whole_sentences=w),
     }
     with path.open(encoding="utf-8") as fh:
         stories = [json.loads(line) for line in fh if line.strip()]
@@ -213,6 +287,7 @@ def evaluate_briefs(path: Path, *, limit: int | None = None) -> BriefsReport:
         t0 = time.perf_counter()
         briefs = {b: compose_briefing(arts, words=b, story_id=sid) for b in BUDGETS}
         report.brief_seconds += (time.perf_counter() - t0) / len(BUDGETS)
+        longer = {b: compose_briefing(arts, words=2 * b, story_id=sid) for b in BUDGETS}
         main = briefs[max(BUDGETS)]
         problems = [p for b in briefs.values() for p in check_briefing(b, arts)]
         if problems:
@@ -230,14 +305,23 @@ def evaluate_briefs(path: Path, *, limit: int | None = None) -> BriefsReport:
         report.with_reference += 1
         texts = [a.text for a in arts]
         for b in BUDGETS:
-            systems[b].setdefault("broadsheet", []).append(score(reference, briefs[b].summary))
+            systems[b].setdefault("broadsheet", []).append(
+                score_summary(reference, briefs[b].summary))
+            systems[b].setdefault(FILLED, []).append(
+                score_summary(reference, filled_summary(briefs[b], longer[b], b)))
+            whole[b].setdefault("broadsheet", []).append(
+                score_summary(reference, briefs[b].summary))
             for name, fn in baselines.items():
-                systems[b].setdefault(name, []).append(score(reference, fn(texts, b)))
+                systems[b].setdefault(name, []).append(
+                    score_summary(reference, fn(texts, b, False)))
+                whole[b].setdefault(name, []).append(
+                    score_summary(reference, fn(texts, b, True)))
         if story.get("title"):
             heads["broadsheet"].append(score(story["title"], main.headline))
             heads["first-doc-title"].append(score(story["title"], arts[0].title))
     if report.with_reference:
         report.rouge = {b: {n: _mean(r) for n, r in s.items()} for b, s in systems.items()}
+        report.rouge_whole = {b: {n: _mean(r) for n, r in s.items()} for b, s in whole.items()}
         report.headline = {n: _mean(r) for n, r in heads.items()}
     return report
 

@@ -2,7 +2,10 @@
 
 Everything shown is text copied from a source article, and each piece records which
 article and character span it came from, so ``faithfulness.check_briefing`` can verify it.
-Scoring is TF-IDF over the story's own sentences (no model, no downloaded data).
+Scoring uses only the story's own articles (no model, no downloaded data): TF-IDF
+centrality for the facts and headline; for the standfirst, the whole sentences that best
+cover the story's weighted concepts (content words and bigrams; a concept weighs more the
+more articles report it and the earlier they do) within the word budget.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from broadsheet.stories.rank import blindspot, coverage_by_lean, normalise_lean
-from broadsheet.write.sentences import Sentence, content_words, split_sentences, trim_sentence
+from broadsheet.write.sentences import (
+    Sentence,
+    concepts,
+    content_words,
+    split_sentences,
+    trim_sentence,
+)
 
 try:  # written in parallel; the briefing degrades to no perspectives/quotes without it
     from broadsheet.analyse.attribution import extract_attributions
@@ -24,12 +33,19 @@ except ImportError:  # pragma: no cover - only while the module is missing
 
 __all__ = ["BriefArticle", "Briefing", "Extract", "compose_briefing", "support_overlap"]
 
-LEAD_SENTENCES = 5  # standfirst candidates come from each article's first sentences
 FACT_SENTENCES = 30  # sentences per article considered as facts (bounds the pairwise work)
+# The standfirst: a budgeted concept-coverage search (after Gillick & Favre's concept ILP).
+SUMMARY_SENTENCES = 30  # leading sentences per article the standfirst draws on
+SUMMARY_POOL = 20  # best single sentences the search combines (bounds the work)
+SUMMARY_BEAM = 20  # partial standfirsts kept at each step of the search
+POSITION_DECAY = 0.5  # per article, a concept first met in sentence p counts 1/(1 + 0.5 p)
+SINGLE_SOURCE = 0.1  # factor for a concept only one of several articles reports
+TITLE_BONUS = 1.0  # added to a concept that some article's title also uses
+FILL_VALUE = 1.0  # a standfirst word is worth the candidates' mean concept weight per word
+REDUNDANT_COSINE = 0.6  # a candidate this similar to a chosen sentence repeats it
 MAX_FACTS = 6
 MAX_PERSPECTIVES = 8
 MAX_QUOTES = 6
-MMR_LAMBDA = 0.7
 SUPPORT_OVERLAP = 0.5  # share of the shorter sentence's content words found in the other
 SUPPORT_MIN_SHARED = 3
 DUPLICATE_OVERLAP = 0.5
@@ -119,6 +135,7 @@ class _Sent:
     terms: list[str]
     bag: frozenset[str]
     n_words: int
+    concepts: frozenset[str] = frozenset()
 
 
 def _tfidf(terms: list[str], idf: dict[str, float]) -> dict[str, float]:
@@ -160,7 +177,8 @@ def _sentences(articles: Sequence[BriefArticle]) -> list[list[_Sent]]:
         for pos, s in enumerate(split_sentences(art.text or "")):
             s = trim_sentence(s)
             terms = content_words(s.text)
-            sents.append(_Sent(i, pos, s, terms, frozenset(terms), len(s.text.split())))
+            sents.append(_Sent(i, pos, s, terms, frozenset(terms), len(s.text.split()),
+                               concepts(s.text) if pos < SUMMARY_SENTENCES else frozenset()))
         out.append(sents)
     return out
 
@@ -197,7 +215,7 @@ def compose_briefing(
         return sum(_cos(v, o) for o in others) / len(others)
 
     head_i, headline = _headline(articles, titles, idf, art_vec)
-    summary_sents = _summary(sents, vec, centrality, words)
+    summary_sents = _summary(articles, sents, vec, words)
     facts = _facts(articles, sents, vec, centrality, summary_sents)
     summary_extracts = [_extract(s, articles, sents) for s in summary_sents]
     perspectives, quotes, speakers = _perspectives(articles)
@@ -239,31 +257,75 @@ def _headline(
     return best, " ".join(articles[best].title.split())
 
 
-def _summary(sents, vec, centrality, words: int) -> list[_Sent]:
-    cands = []
+def _concept_weights(articles: Sequence[BriefArticle],
+                     sents: list[list[_Sent]]) -> dict[str, float]:
+    # What several outlets report, early in their articles, is what the story is.
+    weight: dict[str, float] = defaultdict(float)
+    reported: Counter[str] = Counter()
     for ss in sents:
-        lead = [s for s in ss if _usable(s)][:LEAD_SENTENCES]
-        for rank, s in enumerate(lead):
-            # Lead-position prior: news puts the gist first.
-            cands.append((centrality(s) * (1.0 + 0.5 / (1 + rank)), s))
-    chosen: list[_Sent] = []
-    used = 0
-    while cands:
-        best = None
-        for score, s in cands:
-            if used + s.n_words > words:
-                continue
-            v = vec[(s.article, s.position)]
-            red = max((_cos(v, vec[(c.article, c.position)]) for c in chosen), default=0.0)
-            mmr = MMR_LAMBDA * score - (1 - MMR_LAMBDA) * red
-            if red < 0.6 and (best is None or mmr > best[0]):
-                best = (mmr, s)
-        if best is None:
-            break
-        chosen.append(best[1])
-        used += best[1].n_words
-        cands = [(sc, s) for sc, s in cands if s is not best[1]]
-    return chosen
+        first: dict[str, int] = {}
+        for s in ss:
+            for c in s.concepts:
+                first.setdefault(c, s.position)
+        reported.update(first.keys())
+        for c, p in first.items():
+            weight[c] += 1.0 / (1.0 + POSITION_DECAY * p)
+    in_titles = frozenset().union(*(concepts(a.title or "") for a in articles))
+    for c in in_titles & weight.keys():
+        weight[c] += TITLE_BONUS
+    if sum(1 for ss in sents if ss) >= 2:
+        for c, n in reported.items():
+            if n < 2:
+                weight[c] *= SINGLE_SOURCE
+    return weight
+
+
+def _summary(articles: Sequence[BriefArticle], sents: list[list[_Sent]],
+             vec: dict[tuple[int, int], dict[str, float]], words: int) -> list[_Sent]:
+    """Whole sentences, at most ``words`` words, covering the most concept weight.
+
+    The value of a standfirst is the weight of the distinct concepts it covers (so saying
+    a thing twice earns nothing) plus a value per word (so the length the reader asked for
+    is used: a set that fills the budget beats a shorter one that covers about as much). A
+    beam search over sentence sets finds a good one; near-repeats are never combined.
+    """
+    weight = _concept_weights(articles, sents)
+
+    def gain(s: _Sent) -> float:
+        return sum(weight[c] for c in s.concepts)
+
+    pool = sorted((s for ss in sents for s in ss[:SUMMARY_SENTENCES]
+                   if _usable(s) and s.n_words <= words),
+                  key=lambda s: (-gain(s), s.article, s.position))[:SUMMARY_POOL]
+    if not pool:
+        return []
+    per_word = sum(gain(s) / s.n_words for s in pool) / len(pool) * FILL_VALUE
+    vecs = [vec[(s.article, s.position)] for s in pool]
+    repeats = [{j for j in range(len(pool)) if j != k and _cos(v, vecs[j]) >= REDUNDANT_COSINE}
+               for k, v in enumerate(vecs)]
+    # A state: (value, chosen pool indices, covered concepts, words used).
+    beam: list[tuple[float, tuple[int, ...], frozenset[str], int]] = [(0.0, (), frozenset(), 0)]
+    best: tuple[float, tuple[int, ...]] = (0.0, ())
+    seen: set[frozenset[int]] = set()
+    while beam:
+        grown = []
+        for value, chosen, covered, used in beam:
+            for k, s in enumerate(pool):
+                if k in chosen or used + s.n_words > words or repeats[k].intersection(chosen):
+                    continue
+                ids = frozenset((*chosen, k))
+                if ids in seen:
+                    continue
+                seen.add(ids)
+                new = s.concepts - covered
+                grown.append((value + sum(weight[c] for c in new) + per_word * s.n_words,
+                              (*chosen, k), covered | new, used + s.n_words))
+        grown.sort(key=lambda g: (-g[0], sorted(g[1])))
+        beam = grown[:SUMMARY_BEAM]
+        if beam and beam[0][0] > best[0] + 1e-9:
+            best = (beam[0][0], beam[0][1])
+    # Reading order: lead sentences first, then by article.
+    return sorted((pool[k] for k in best[1]), key=lambda s: (s.position, s.article))
 
 
 def _supporters(s: _Sent, sents: list[list[_Sent]]) -> list[int]:

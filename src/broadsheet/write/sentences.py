@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 
 __all__ = [
     "STOPWORDS",
     "Sentence",
+    "concepts",
     "content_words",
     "normalise",
     "split_sentences",
@@ -120,15 +122,33 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD_RE.findall(text)]
 
 
+def _fold(w: str) -> str:
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    return w
+
+
 def content_words(text: str) -> list[str]:
     """Words that carry content: not stopwords, not one letter; crude plural folding."""
     out = []
     for w in words(text):
         if w in STOPWORDS or len(w) < 2:
             continue
-        if w.endswith("'s"):
-            w = w[:-2]
-        if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        out.append(w)
+        out.append(_fold(w))
     return out
+
+
+def concepts(text: str) -> frozenset[str]:
+    """The units of information a summary can cover: content words and word bigrams.
+
+    Bigrams are adjacent (folded) words, kept unless both are stopwords, written with a
+    space ("city council"); a single content word never contains one, so the two kinds
+    cannot collide.
+    """
+    toks = [_fold(w) for w in words(text)]
+    out = {w for w in toks if w not in STOPWORDS and len(w) > 1}
+    out.update(f"{a} {b}" for a, b in pairwise(toks)
+               if not (a in STOPWORDS and b in STOPWORDS))
+    return frozenset(out)
