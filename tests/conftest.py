@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from broadsheet.store import Store
+
+# CI runs the property tests with a fixed seed, so a run is reproducible and a red build
+# is never a roll of the dice; locally they keep exploring new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 pytest_plugins = ["tests.support.http_server"]
 
