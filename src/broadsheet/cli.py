@@ -39,10 +39,12 @@ stories_app = typer.Typer(help="Look at the stories built from the articles.", n
 feeds_app = typer.Typer(help="List, add, remove, import and export feeds.", no_args_is_help=True)
 eval_app = typer.Typer(help="Score Broadsheet against real datasets.", no_args_is_help=True)
 subscribers_app = typer.Typer(help="Newsletter subscribers.", no_args_is_help=True)
+puzzles_app = typer.Typer(help="The daily sudoku, crossword and mini.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(eval_app, name="eval")
 app.add_typer(stories_app, name="stories")
 app.add_typer(subscribers_app, name="subscribers")
+app.add_typer(puzzles_app, name="puzzles")
 
 console = Console()
 # soft_wrap: an error message stays on one line, whatever the terminal width.
@@ -862,6 +864,47 @@ def subscribers_remove(email: Annotated[str, typer.Argument(help="The address.")
     console.print(f"{email} unsubscribed.")
 
 
+@puzzles_app.command("make")
+def puzzles_make(
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default: today's "
+                                            "edition (the newest stories' day).")] = None,
+    kinds: Annotated[list[str] | None, typer.Option(
+        "--kind", help="sudoku, crossword or mini (repeatable; default: all).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The puzzles as JSON.")] = False,
+) -> None:
+    """Make (or show, once made) a day's puzzles: the same date always gives the same ones."""
+    from broadsheet.puzzles.daily import KINDS, get_or_make, make_day, puzzle_day
+
+    chosen = tuple(kinds or KINDS)
+    unknown = [k for k in chosen if k not in KINDS]
+    if unknown:
+        fail(f"unknown puzzle {unknown[0]!r}: use {', '.join(KINDS)}")
+    store = open_store()
+    with store.session() as session:
+        when = _parse_day(day) or puzzle_day(session)
+    with _progress(transient=True) as progress:
+        progress.add_task(f"Making puzzles for {when.isoformat()}", total=None)
+        outcome = make_day(store, when, chosen)
+    if as_json:
+        for kind, status in outcome.items():
+            record: dict[str, Any] = {"date": when.isoformat(), "kind": kind, "status": status}
+            if not status.startswith("not made"):
+                record["puzzle"] = get_or_make(store, when, kind)
+            _emit_json(record)
+    else:
+        for kind, status in outcome.items():
+            console.print(f"{when.isoformat()} {kind}: {status}", highlight=False)
+        if "sudoku" in outcome and not outcome["sudoku"].startswith("not made"):
+            from broadsheet.puzzles.sudoku import format_grid
+
+            hard = get_or_make(store, when, "sudoku")["hard"]
+            console.print(f"\nHard sudoku ({hard['clues']} clues, needs "
+                          f"{(hard['hardest'] or 'singles').replace('_', ' ')}):", highlight=False)
+            console.print(format_grid(hard["puzzle"]), highlight=False)
+    if any(status.startswith("not made") for status in outcome.values()):
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
@@ -1359,7 +1402,7 @@ def eval_serving(
         for phase, result in results:
             _emit_json({"phase": phase, **dataclasses.asdict(result)})
         return
-    console.print(load_markdown(results), highlight=False)
+    console.print(load_markdown(results), highlight=False, soft_wrap=True)
     console.print(f"Load tool: {results[0][1].command}", highlight=False)
 
 
@@ -1392,6 +1435,24 @@ def eval_newsletters(
     console.print(table)
     if result.received != messages or result.unique_recipients != messages:
         fail("the server did not receive exactly one copy per subscriber")
+
+
+@eval_app.command("sudoku")
+def eval_sudoku(
+    count: Annotated[int, typer.Option(min=1, help="Puzzles per difficulty.")] = 200,
+    seed: Annotated[str, typer.Option(help="Seed for the puzzles generated.")] = "bench",
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+) -> None:
+    """Generate N sudoku per difficulty: time per puzzle, uniqueness and grades."""
+    from broadsheet.eval.sudoku import benchmark_sudoku, render_sudoku_markdown
+
+    with _progress(transient=True) as progress:
+        progress.add_task(f"Generating {count} puzzles per difficulty", total=None)
+        report = benchmark_sudoku(count_per_difficulty=count, seed=seed)
+    if as_json:
+        _emit_json(report)
+    else:
+        console.print(render_sudoku_markdown(report), highlight=False, soft_wrap=True)
 
 
 @eval_app.command("attributions")

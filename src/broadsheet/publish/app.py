@@ -23,6 +23,7 @@ from broadsheet.publish.api import make_api_router
 from broadsheet.publish.cache import DEFAULT_MAX_BYTES, PageCache
 from broadsheet.publish.feeds import FORMATS
 from broadsheet.publish.newsletters_web import RateLimiter, make_newsletter_router
+from broadsheet.publish.puzzle_pages import PuzzlePages, parse_day
 from broadsheet.publish.queries import EDITIONS
 from broadsheet.publish.render import STATIC
 from broadsheet.publish.security import SecurityHeaders
@@ -127,6 +128,41 @@ def create_app(
         """The server's page cache: how many rendered pages it holds, and their size."""
         return {"cached_pages": len(cache), "cache_bytes": cache.size_bytes,
                 "cache_limit_bytes": cache.max_bytes}
+
+    puzzles = PuzzlePages(store, site)
+
+    @app.api_route("/puzzles/", **PAGE)
+    async def puzzles_today(request: Request) -> Response:
+        return await cached(request, lambda s: puzzles.index(s, "/"))
+
+    @app.api_route("/puzzles/{day}/", **PAGE)
+    async def puzzles_day(request: Request, day: str) -> Response:
+        return await cached(request, lambda s: puzzles.index(s, "/", parse_day(day)))
+
+    @app.api_route("/puzzles/{day}/sudoku/", **PAGE)
+    async def sudoku_default(day: str) -> Response:
+        return RedirectResponse(f"/puzzles/{day[:10]}/sudoku/hard/", status_code=302)
+
+    @app.api_route("/puzzles/{day}/sudoku/{level}/", **PAGE)
+    async def sudoku_page(request: Request, day: str, level: str) -> Response:
+        return await cached(request, lambda s: puzzles.sudoku(s, "/", parse_day(day), level))
+
+    @app.api_route("/puzzles/{day}/{kind}/", **PAGE)
+    async def grid_page(request: Request, day: str, kind: str) -> Response:
+        return await cached(request, lambda s: puzzles.grid(s, "/", parse_day(day), kind))
+
+    @app.get("/api/v1/puzzles/{day}", tags=["api"])
+    async def puzzles_api(day: str) -> JSONResponse:
+        """A day's puzzles (sudoku at four levels, crossword, mini); solutions only for
+        days before today's."""
+        def work() -> JSONResponse:
+            with store.session() as session:
+                try:
+                    return JSONResponse(puzzles.api(session, parse_day(day)))
+                except NotFound as exc:
+                    return JSONResponse({"detail": str(exc)}, status_code=404)
+
+        return await run_in_threadpool(work)
 
     @app.api_route("/", **PAGE)
     async def front(request: Request) -> Response:

@@ -12,16 +12,22 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from broadsheet.publish import queries
 from broadsheet.publish.feeds import FORMATS
+from broadsheet.publish.puzzle_pages import PuzzlePages
 from broadsheet.publish.render import STATIC
 from broadsheet.publish.site import NotFound, Site, SiteConfig
+from broadsheet.puzzles.daily import puzzle_day
+from broadsheet.puzzles.sudoku import DIFFICULTIES
 from broadsheet.store import Store
 from broadsheet.store.schema import OutletRow, StoryRow
+
+PUZZLE_DAYS = 7  # the static copy keeps the last week of puzzles
 
 
 @dataclass(slots=True)
@@ -81,6 +87,19 @@ def export_site(
         page("/outlets/", lambda r: site.outlets(s, r))
         for (slug,) in s.execute(select(OutletRow.slug)):
             page(f"/outlet/{slug}/", lambda r, sl=slug: site.outlet(s, r, sl))
+        today = puzzle_day(s)
+        puzzles = PuzzlePages(store, site, oldest=today - timedelta(days=PUZZLE_DAYS - 1))
+        page("/puzzles/", lambda r: puzzles.index(s, r))
+        for back in range(PUZZLE_DAYS):
+            day = today - timedelta(days=back)
+            d = day.isoformat()
+            page(f"/puzzles/{d}/", lambda r, day=day: puzzles.index(s, r, day))
+            for level in DIFFICULTIES:
+                page(f"/puzzles/{d}/sudoku/{level}/",
+                     lambda r, day=day, level=level: puzzles.sudoku(s, r, day, level))
+            for kind in ("crossword", "mini"):
+                page(f"/puzzles/{d}/{kind}/",
+                     lambda r, day=day, kind=kind: puzzles.grid(s, r, day, kind))
         for (story_id,) in s.execute(select(StoryRow.id).order_by(StoryRow.id)):
             page(f"/story/{story_id}/", lambda r, sid=story_id: site.story(s, r, sid))
         for fmt in FORMATS:

@@ -308,3 +308,17 @@ class SendLogRow(Base):
     message_id: Mapped[str] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PuzzleRow(Base):
+    """A day's puzzle, made once and kept, so a date always shows the same puzzle even
+    after more articles arrive for its week."""
+
+    __tablename__ = "puzzles"
+    __table_args__ = (UniqueConstraint("day", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD
+    kind: Mapped[str] = mapped_column(String(20))  # sudoku | crossword | mini
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

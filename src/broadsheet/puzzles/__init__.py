@@ -1,0 +1,1 @@
+"""Puzzles printed alongside the briefing: the daily sudoku (see ``broadsheet.puzzles.sudoku``)."""
