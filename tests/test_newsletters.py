@@ -194,3 +194,28 @@ def test_archive_preview_and_preferences_pages(built: Store, sink: SmtpSink) -> 
         row = s.get(SubscriberRow, result.subscriber_id)
         assert row.newsletters == ["morning-briefing", "best-articles"] and row.edition == "uk"
     assert client.get("/preferences/forged.token/").status_code == 400
+
+
+def test_cli_invites_and_adds(tmp_path, sink: SmtpSink) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from broadsheet.cli import app
+
+    config = tmp_path / "broadsheet.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\n[site]\nbase_url = "http://news.test"\n'
+                      f'[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\n')
+    runner = CliRunner()
+    invited = runner.invoke(app, ["--config", str(config), "subscribers", "add", "--invite",
+                                  "--newsletter", "good-news", "friend@example.org"])
+    assert invited.exit_code == 0, invited.output
+    assert "1 confirmation email(s) sent" in invited.output
+    assert "/newsletters/confirm/" in sink.to("friend@example.org")[0].message.get_body(
+        ("plain",)).get_content()
+    added = runner.invoke(app, ["--config", str(config), "subscribers", "add", "boss@example.org"])
+    assert added.exit_code == 0 and sink.to("boss@example.org") == []
+    listed = runner.invoke(app, ["--config", str(config), "subscribers", "list", "--json"])
+    status = {r["email"]: r["status"] for r in map(__import__("json").loads,
+                                                   listed.stdout.splitlines())}
+    assert status == {"friend@example.org": "pending", "boss@example.org": "confirmed"}
+    bad = runner.invoke(app, ["--config", str(config), "subscribers", "add", "nope"])
+    assert bad.exit_code == 1 and "valid email" in bad.output

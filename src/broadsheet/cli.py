@@ -801,24 +801,56 @@ def send(
 
 @subscribers_app.command("add")
 def subscribers_add(
-    emails: Annotated[list[str], typer.Argument(help="Addresses you vouch for (no opt-in mail).")],
+    emails: Annotated[list[str], typer.Argument(help="Email addresses.")],
     newsletter_keys: Annotated[list[str] | None, typer.Option(
         "--newsletter", help="Repeatable; default: all three.")] = None,
     edition: Annotated[str, typer.Option(help="us, uk or world.")] = "world",
+    invite: Annotated[bool, typer.Option(
+        "--invite", help="Send each a confirmation email (double opt-in) instead of "
+        "confirming them at once.")] = False,
 ) -> None:
-    """Add confirmed subscribers."""
+    """Add subscribers: confirmed at once (addresses you vouch for), or invited."""
     from broadsheet.newsletters.catalogue import NEWSLETTERS
-    from broadsheet.newsletters.subscriptions import InvalidSubscription, add_confirmed
+    from broadsheet.newsletters.mailer import SmtpConnection, build_confirmation
+    from broadsheet.newsletters.subscriptions import (
+        InvalidSubscription,
+        add_confirmed,
+        subscribe,
+    )
 
     store = open_store()
     chosen = newsletter_keys or list(NEWSLETTERS)
-    with store.session() as session:
-        for email in emails:
+    smtp = _smtp_settings() if invite else None
+    config = _site_config()
+    secret = _secret()
+    invited = 0
+    for email in emails:
+        try:
+            with store.session() as session:
+                if not invite:
+                    add_confirmed(session, email, chosen, edition)
+                    continue
+                result = subscribe(session, secret, email, chosen, edition)
+        except InvalidSubscription as exc:
+            fail(f"{email}: {exc}")
+        if invite and result.confirm_token:
+            url = f"{config.base_url}/newsletters/confirm/{result.confirm_token}/"
+            connection = SmtpConnection(smtp)
             try:
-                add_confirmed(session, email, chosen, edition)
-            except InvalidSubscription as exc:
-                fail(f"{email}: {exc}")
-    console.print(f"{len(emails)} subscriber(s) confirmed for {', '.join(chosen)}.")
+                connection.send(build_confirmation(email, url, from_addr=smtp.from_addr,
+                                                   site_title=config.title,
+                                                   site_url=config.base_url),
+                                smtp.from_addr.rsplit("<", 1)[-1].rstrip(">"), email)
+            except Exception as exc:
+                err_console.print(f"[red]{email}: confirmation not sent: {exc}[/]")
+                continue
+            finally:
+                connection.close()
+            invited += 1
+    if invite:
+        console.print(f"{invited} confirmation email(s) sent for {', '.join(chosen)}.")
+    else:
+        console.print(f"{len(emails)} subscriber(s) confirmed for {', '.join(chosen)}.")
 
 
 @subscribers_app.command("list")
