@@ -11,12 +11,15 @@ import pytest
 from broadsheet.eval.clustering import (
     GoldDoc,
     bcubed_prf,
+    benchmark_throughput,
     cluster_title_jaccard,
     evaluate_clustering,
     load_stories,
     pairwise_prf,
     score,
     stream_order,
+    synthetic_stream,
+    throughput_markdown,
 )
 from broadsheet.stories.cluster import ClusterDoc
 
@@ -115,6 +118,55 @@ def test_evaluate_runs_on_a_small_file(tmp_path: Path) -> None:
     assert json.loads(json.dumps(report.to_json()))["systems"][0]["name"] == "title-jaccard"
 
 
+def _write_sources(path: Path) -> None:
+    """Three invented stories, their articles worded alike, to synthesise streams from."""
+    def doc(i: int, title: str, text: str) -> dict:
+        return {"doc_id": f"x{i}", "source": "x", "title": title, "text": text, "url": "u"}
+
+    stories = [
+        {"story_id": 1, "title": "A", "docs": [
+            doc(1, "Quake hits Pelmar coast", "A strong earthquake struck the Pelmar coast "
+                "on Sunday, Governor Ilse Varga said; 40 homes collapsed in Ostrada."),
+            doc(2, "Pelmar quake: dozens of homes collapse", "Governor Ilse Varga said the "
+                "earthquake destroyed 40 homes in Ostrada on the Pelmar coast."),
+        ]},
+        {"story_id": 2, "title": "B", "docs": [
+            doc(3, "Tolvane Bank buys Merrow Trust", "Tolvane Bank agreed to buy Merrow Trust "
+                "for 3 billion, chief executive Odile Fane said; 90 branches will close."),
+            doc(4, "Merrow Trust shares jump on Tolvane deal", "Shares in Merrow Trust rose "
+                "after Tolvane Bank agreed the takeover; Odile Fane said 90 branches close."),
+        ]},
+        {"story_id": 3, "title": "C", "docs": [
+            doc(5, "Brightmoor wins the Calder Cup", "Brightmoor beat Duneholm 3-1 to win the "
+                "Calder Cup final, with two goals from captain Reza Tamm."),
+        ]},
+    ]
+    path.write_text("\n".join(json.dumps(s) for s in stories) + "\n", encoding="utf-8")
+
+
+def test_synthetic_stream_reports_its_events_and_is_time_ordered(tmp_path: Path) -> None:
+    path = tmp_path / "src.jsonl"
+    _write_sources(path)
+    events: list[int] = []
+    docs = list(synthetic_stream(300, [path], events=events))
+    assert len(docs) == len(events) == 300
+    assert [d.published for d in docs] == sorted(d.published for d in docs)
+    assert len(set(events)) > 50  # many events, built on only three real stories
+
+
+def test_throughput_rows_score_the_stories_against_the_synthetic_events(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "src.jsonl"
+    _write_sources(path)
+    rows = benchmark_throughput((200, 400), [path])
+    assert [r.articles for r in rows] == [200, 400]
+    for r in rows:
+        assert r.articles_per_second > 0 and r.active_stories > 0
+        assert 0.5 < r.events_bcubed_precision <= 1 and 0.5 < r.events_bcubed_recall <= 1
+    assert "events B³ P" in throughput_markdown(rows)
+
+
 @pytest.mark.realdata
 def test_giveme_broadsheet_beats_both_baselines() -> None:
     if not GIVEME.exists():
@@ -122,8 +174,9 @@ def test_giveme_broadsheet_beats_both_baselines() -> None:
     pytest.importorskip("sklearn", reason="the tfidf-agglomerative baseline needs scikit-learn")
     report = evaluate_clustering(GIVEME)
     ours = report.row("broadsheet").scores.bcubed_f1
-    # The brief asked for >= 0.95; the online clusterer reaches 0.916 on this set (its gold
-    # events span months; see docs/benchmarks-clustering-draft.md). Guard against decay.
+    # The brief asked for >= 0.95; the online clusterer reaches 0.919 on this set (its gold
+    # splits related events that share actors and wording, and spans months; see
+    # docs/benchmarks.md, "Story clustering"). Guard against decay.
     assert ours >= 0.90
     assert ours > report.row("tfidf-agglomerative").scores.bcubed_f1
     assert ours > report.row("title-jaccard").scores.bcubed_f1

@@ -285,6 +285,53 @@ def test_an_article_bridging_two_stories_merges_them_into_the_older() -> None:
     assert set(resolved.values()) == {a.story_id}
 
 
+# A body that is all boilerplate (a copyright notice), with names of its own.
+BOILERPLATE = " ".join(
+    ["Copyright Brindle Media Holdings, Quillon Press Syndicate and Marrow Digital Works."]
+    + [
+        "Brindle Media Holdings, Quillon Press Syndicate and Marrow Digital Works reserve all "
+        "rights; Brindle Quillon Marrow registration 20418873, licence 7731, Vantor Kelmscott."
+    ]
+    * 2
+)
+
+
+def test_the_title_finds_the_story_when_the_body_is_boilerplate() -> None:
+    page = ClusterDoc(
+        "v4", "Mount Tarragul eruption: Isla Corvena evacuates Puerto Sal", BOILERPLATE, at(6)
+    )
+    got = run([*interleaved(), page])[-1]
+    assert got.story_id == story_id_for("v1") and not got.new_story
+    # Its title terms look the story up (the boilerplate outweighs them in the body's top
+    # terms), and its title, not its names, lets it past the name gate.
+    assert run([*interleaved(), page], ClusterConfig(lookup_title_terms=0))[-1].new_story
+    assert run([*interleaved(), page], ClusterConfig(join_title_match=0.99))[-1].new_story
+
+
+def _renamed(doc: ClusterDoc) -> ClusterDoc:
+    """The same wording about other actors: another bank takeover an hour later."""
+    swaps = {
+        "Harlow Bank": "Osric Trust", "Mercia Savings": "Tamsin Mutual", "Harlow": "Osric",
+        "Mercia": "Tamsin", "Priya Nandakumar": "Dmitri Vellacott", "Brackwater": "Ellingham",
+        "4.2": "2.7", "140": "85", "31": "12",
+    }
+    title, text = doc.title, doc.text
+    for old, new in swaps.items():
+        title, text = title.replace(old, new), text.replace(old, new)
+    return replace(doc, id="o" + doc.id, title=title, text=text,
+                   published=doc.published + timedelta(hours=1))
+
+
+def test_the_same_wording_about_other_names_is_another_story() -> None:
+    docs = sorted(BANK + [_renamed(d) for d in BANK], key=lambda d: (d.published, d.id))
+    got = {a.doc_id: a.story_id for a in run(docs)}
+    assert {got[d.id] for d in BANK} == {story_id_for("b1")}
+    assert {got["o" + d.id] for d in BANK} == {story_id_for("ob1")}
+    # Without the name gate the shared wording alone would merge the two takeovers.
+    ungated = {a.story_id for a in run(docs, ClusterConfig(join_min_names=0))}
+    assert len(ungated) == 1
+
+
 # ----------------------------------------------------------------------------- snapshots
 
 

@@ -362,6 +362,12 @@ class ThroughputRow:
     active_stories: int
     closed_stories: int
     mean_chars: float
+    # B-cubed against the synthetic events. Events built on the same real story share all
+    # their wording and none of their names, so precision here measures whether the
+    # clusterer keeps "the same words about other names" apart; recall is easy (an event's
+    # articles are copies of one real story's articles).
+    events_bcubed_precision: float = 0.0
+    events_bcubed_recall: float = 0.0
 
 
 def _fake_word(event: int, word: str) -> str:
@@ -402,6 +408,7 @@ def synthetic_stream(
     *,
     articles_per_day: float = 600.0,
     seed: int = SEED,
+    events: list[int] | None = None,
 ) -> Iterator[ClusterDoc]:
     """A realistic, lazily generated stream of ``n_articles`` articles in time order.
 
@@ -410,7 +417,8 @@ def synthetic_stream(
     per event, so events built on the same real story share their common words but not
     their names, and there are as many distinct events as needed (``n_articles / 4``).
     Events start uniformly over ``n_articles / articles_per_day`` days (months, for 100k:
-    stories close) and their articles follow over hours to days.
+    stories close) and their articles follow over hours to days. When ``events`` is given,
+    the event of each yielded article is appended to it.
     """
     rng = random.Random(seed)
     bases = _base_stories(source_paths)
@@ -434,6 +442,8 @@ def synthetic_stream(
             word = match.group(0)
             return word if word.lower() in STOP_WORDS else _fake_word(ev, word)
 
+        if events is not None:
+            events.append(ev)
         yield ClusterDoc(
             id=f"syn-{index}",
             title=_SUB_RE.sub(fake, title),
@@ -461,6 +471,8 @@ def benchmark_throughput(
     cost per article grows as closed stories pile up. Articles are synthesised in chunks of
     5,000 (untimed) and each chunk is clustered in a tight timed loop. Peak RSS is the whole
     process's high-water mark (clusterer, one chunk of texts, and the source stories).
+    Each row also scores the stories against the synthetic events (B-cubed, merged ids
+    resolved; see ``ThroughputRow``).
     """
     if not source_paths:
         raise ValueError("benchmark_throughput needs real story files to synthesise from")
@@ -472,19 +484,31 @@ def benchmark_throughput(
         spent = 0.0
         chars = 0
         done = 0
-        stream = synthetic_stream(max(sizes), source_paths)
+        events: list[int] = []
+        stream = synthetic_stream(max(sizes), source_paths, events=events)
+        story_of: list[str] = []
+        alias: dict[str, str] = {}
         while done < size:
             # Synthesise a chunk first (untimed), then time a tight loop of add() over it:
             # interleaving synthesis with clustering would time cache pollution too.
             chunk = list(islice(stream, min(5_000, size - done)))
             chars += sum(len(doc.text) for doc in chunk)
             start = clock()
-            for doc in chunk:
-                add(doc)
+            assigned = [add(doc) for doc in chunk]
             spent += clock() - start
+            for a in assigned:
+                story_of.append(a.story_id)
+                for old in a.merged_from:
+                    alias[old] = a.story_id
             done += len(chunk)
             if progress is not None:
                 progress(done, size)
+        pred: dict[str, str] = {}
+        for index, sid in enumerate(story_of):
+            while sid in alias:
+                sid = alias[sid]
+            pred[str(index)] = sid
+        bp, br, _ = bcubed_prf(pred, {str(i): str(e) for i, e in enumerate(events[:size])})
         rows.append(
             ThroughputRow(
                 articles=size,
@@ -495,6 +519,8 @@ def benchmark_throughput(
                 active_stories=clusterer.active_story_count(),
                 closed_stories=clusterer.closed_story_count(),
                 mean_chars=chars / size,
+                events_bcubed_precision=bp,
+                events_bcubed_recall=br,
             )
         )
     return rows
@@ -503,14 +529,15 @@ def benchmark_throughput(
 def throughput_markdown(rows: Sequence[ThroughputRow]) -> str:
     lines = [
         "| articles | seconds | articles/s | µs/article | peak RSS MB | active stories "
-        "| closed stories | mean chars |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| closed stories | mean chars | events B³ P | events B³ R |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r.articles:,} | {r.seconds:.1f} | {r.articles_per_second:,.0f} | "
             f"{r.microseconds_per_article:,.0f} | {r.peak_rss_mb:,.0f} | {r.active_stories:,} | "
-            f"{r.closed_stories:,} | {r.mean_chars:,.0f} |"
+            f"{r.closed_stories:,} | {r.mean_chars:,.0f} | {r.events_bcubed_precision:.3f} | "
+            f"{r.events_bcubed_recall:.3f} |"
         )
     return "\n".join(lines) + "\n"
 

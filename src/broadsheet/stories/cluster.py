@@ -2,9 +2,17 @@
 
 One pass, in the order given. Each article becomes a sparse TF-IDF vector (see
 ``stories.text``) and is compared with the *active* stories that share one of its top
-terms (an inverted index term -> stories, each list capped, so the cost per article
-depends on how many stories are active, never on how many have been closed). It joins
-the best one when the similarity passes ``join_threshold``; otherwise it starts a story.
+terms or one of its title's rarest terms (an inverted index term -> stories, each list
+capped, so the cost per article depends on how many stories are active, never on how many
+have been closed; the title's terms find the story even when a boilerplate body outweighs
+them). It joins the best one when the similarity passes ``join_threshold`` and the name
+gate lets it; otherwise it starts a story.
+
+Name gate: an article with at least ``join_min_names`` name-like terms (capitalised words,
+acronyms, numbers) joins only a story it shares that many of them with, or whose titles
+agree with its title (``join_title_match``). Reports of one event share its people,
+places and figures; two events told in the same words (another takeover, another crash)
+share the wording but not the names, and the wording alone can pass the threshold.
 
 Similarity = max(cosine with the story's centroid, ``title_factor`` x cosine of the title
 with the story's title centroid), times a time factor
@@ -64,6 +72,8 @@ _DAY = 86_400.0
 _MAGIC = b"BSCL"
 _FORMAT = 1
 _by_weight = itemgetter(1)
+# A scored candidate: (similarity, story seq, undecayed similarity, title cosine).
+_Scored = tuple[float, int, float, float]
 
 
 def _by_score(kv: tuple[int, float]) -> tuple[float, int]:
@@ -73,13 +83,15 @@ def _by_score(kv: tuple[int, float]) -> tuple[float, int]:
 @dataclass(frozen=True)
 class ClusterConfig:
     """Settings of the online clusterer. The defaults are the evaluated ones (tuned on
-    giveme-newscluster only; see docs/benchmarks-clustering-draft.md)."""
+    giveme-newscluster only; see docs/benchmarks.md, "Story clustering")."""
 
     # Joining, closing, merging.
     join_threshold: float = 0.20  # similarity (time factor included) to join a story
     window_days: float = 3.0  # an active story closes this long after its last article
     half_life_days: float = 3.0  # the time-dependent half of the similarity halves per 3 days
     decay_floor: float = 0.5  # the part that never decays (and all that counts undated)
+    join_min_names: int = 2  # shared name-like terms needed to join (see the docstring)
+    join_title_match: float = 0.4  # ...unless the titles agree this much (cosine)
     merge_threshold: float = 0.55  # an article this close to two stories may merge them
     # Representation.
     title_weight: float = 2.0  # title words count this many times in the article vector
@@ -90,9 +102,10 @@ class ClusterConfig:
     title_min_terms: int = 3  # titles with fewer content terms have no title channel
     doc_terms: int = 60  # an article vector keeps its top terms
     lookup_terms: int = 12  # its top terms used to find candidate stories
+    lookup_title_terms: int = 4  # and this many of its title's terms not among those
     centroid_terms: int = 150  # a story centroid keeps its top terms
     title_centroid_terms: int = 40
-    max_candidates: int = 8  # candidates scored in full per article
+    max_candidates: int = 6  # candidates scored in full per article
     posting_cap: int = 256  # a term's posting list keeps its most recent stories
     memory_posting_cap: int = 64  # the same for remembered stories (name-like terms only)
     idf_bits: int = 20  # document-frequency table of 2**bits uint32 counters (4 MiB)
@@ -254,17 +267,18 @@ class OnlineClusterer:
         art = self._vectorise(doc, t)
 
         scored = self._score(self._postings, self._active, art, decay=True)
-        if scored and scored[0][0] >= cfg.join_threshold:
-            best, merged = self._merge(self._active[scored[0][1]], scored)
+        joinable = self._name_gate(art, scored)
+        if joinable:
+            best, merged = self._merge(self._active[joinable[0][1]], joinable)
             self._join(best, art)
-            return Assignment(doc.id, best.id, False, scored[0][0], best.thread, merged)
+            return Assignment(doc.id, best.id, False, joinable[0][0], best.thread, merged)
 
         remembered = (
             self._score(self._mem_postings, self._memory, art, decay=False)
             if self._memory
             else []
         )
-        for sim, seq, _ in remembered:
+        for sim, seq, _, _ in remembered:
             if sim < cfg.reopen_threshold:
                 break
             story = self._memory[seq]
@@ -374,15 +388,25 @@ class OnlineClusterer:
                 svec = dict(zip(top_terms, damped.tolist(), strict=True))
         tvec: dict[str, float] = {}
         if cfg.title_factor > 0 and len(title_terms) >= cfg.title_min_terms:
-            title_idf = {term: float(idf[terms.index(term)]) for term in title_terms}
+            table = self._idf  # this document is counted already: the same idf as above
+            title_idf = table.idf(table.counts[table.buckets(list(title_terms))]).tolist()
             boost = cfg.name_boost
             tvec = _unit(
                 [
-                    (term, (1.0 + math.log(n)) * title_idf[term] * (boost if term in names else 1))
-                    for term, n in title_terms.items()
+                    (term, (1.0 + math.log(n)) * w * (boost if term in names else 1))
+                    for (term, n), w in zip(title_terms.items(), title_idf, strict=True)
                 ]
             )
-        return _Article(vec, svec, tvec, names & vec.keys(), top_terms[: cfg.lookup_terms], t)
+        lookup = top_terms[: cfg.lookup_terms]
+        if cfg.lookup_title_terms:
+            # The title states the event: its rarest terms always look up candidates, even
+            # when a long or boilerplate body (a copyright notice) outweighs them.
+            extra = [term for term in title_terms if term in vec and term not in lookup]
+            if len(extra) > cfg.lookup_title_terms:
+                extra.sort(key=lambda term: (-vec[term], term))
+                del extra[cfg.lookup_title_terms :]
+            lookup += extra
+        return _Article(vec, svec, tvec, names & vec.keys(), lookup, t)
 
     # ------------------------------------------------------------------ matching
 
@@ -393,8 +417,9 @@ class OnlineClusterer:
         art: _Article,
         *,
         decay: bool,
-    ) -> list[tuple[float, int, float]]:
-        """(similarity, seq, undecayed similarity) of the best candidates, best first."""
+    ) -> list[_Scored]:
+        """(similarity, seq, undecayed similarity, title cosine) of the best candidates,
+        best first."""
         vec, tvec, t = art.svec, art.tvec, art.t
         acc: dict[int, float] = {}
         get = acc.get
@@ -422,10 +447,12 @@ class OnlineClusterer:
         for seq, _ in ranked:
             story = stories[seq]
             cos = _dot(vec, story.centroid) / story.norm if story.norm else 0.0
+            tcos = 0.0
             if tvec and story.tnorm:
-                tcos = title_factor * _dot(tvec, story.tcentroid) / story.tnorm
-                if tcos > cos:
-                    cos = tcos
+                tdot = _dot(tvec, story.tcentroid)
+                tcos = tdot / story.tnorm
+                if title_factor * tdot / story.tnorm > cos:
+                    cos = title_factor * tdot / story.tnorm
             sim = cos
             if decay:
                 if t is None or story.first is None:
@@ -434,12 +461,31 @@ class OnlineClusterer:
                     gap = story.first - t if t < story.first else max(0.0, t - story.last)
                     if gap:
                         sim *= floor + (1.0 - floor) * 0.5 ** (gap / half_life)
-            out.append((sim, seq, cos))
+            out.append((sim, seq, cos, tcos))
         out.sort(key=lambda p: (-p[0], p[1]))
         return out
 
+    def _name_gate(self, art: _Article, scored: list[_Scored]) -> list[_Scored]:
+        """The candidates above ``join_threshold`` that the article may join: those sharing
+        ``join_min_names`` name-like terms with it, or whose titles agree with its title
+        (``join_title_match``). An article with fewer names than that (nothing to check)
+        may join any of them."""
+        cfg = self.config
+        need = cfg.join_min_names
+        threshold = cfg.join_threshold
+        if not need or len(art.names) < need:
+            return [p for p in scored if p[0] >= threshold]
+        names, active, title_match = art.names, self._active, cfg.join_title_match
+        out = []
+        for pair in scored:
+            if pair[0] < threshold:
+                break
+            if pair[3] >= title_match or len(names & active[pair[1]].names) >= need:
+                out.append(pair)
+        return out
+
     def _merge(
-        self, best: _Story, scored: list[tuple[float, int, float]]
+        self, best: _Story, scored: list[_Scored]
     ) -> tuple[_Story, tuple[str, ...]]:
         """Merge the other active stories this article bridges to ``best`` into the oldest.
 
@@ -449,7 +495,7 @@ class OnlineClusterer:
         if scored[0][0] < cfg.merge_threshold:
             return best, ()
         group = [best]
-        for sim, seq, _ in scored[1:]:
+        for sim, seq, _, _ in scored[1:]:
             if sim < cfg.merge_threshold:
                 break
             other = self._active[seq]
@@ -466,15 +512,15 @@ class OnlineClusterer:
     def _thread_for(
         self,
         art: _Article,
-        scored: list[tuple[float, int, float]],
-        remembered: list[tuple[float, int, float]],
+        scored: list[_Scored],
+        remembered: list[_Scored],
     ) -> str | None:
         """The thread id of the most similar story a new story follows, if any."""
         cfg = self.config
         horizon = None if art.t is None else art.t - cfg.thread_days * _DAY
         best: tuple[float, int, str] | None = None
         for pairs, stories in ((scored, self._active), (remembered, self._memory)):
-            for _, seq, cos in pairs:
+            for _, seq, cos, _ in pairs:
                 story = stories[seq]
                 if cos < cfg.thread_threshold:
                     continue
