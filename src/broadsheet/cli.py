@@ -706,7 +706,8 @@ def _smtp_settings(required: bool = True):  # type: ignore[no-untyped-def]
         fail(str(exc))
 
 
-def _serve(host: str, port: int, every: str | None = None, warm: bool = True) -> None:
+def _serve(host: str, port: int, every: str | None = None, warm: bool = True,
+           workers: int = 1) -> None:
     from broadsheet.publish.search import refresh_index
     from broadsheet.publish.serve import serve as run_server
 
@@ -721,7 +722,7 @@ def _serve(host: str, port: int, every: str | None = None, warm: bool = True) ->
     )
     try:
         run_server(store, config, host=host, port=port, warm=warm, secret=_secret(),
-                   smtp=_smtp_settings(required=False))
+                   smtp=_smtp_settings(required=False), workers=workers)
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
 
@@ -945,9 +946,12 @@ def serve(
         bool, typer.Option("--warm/--no-warm",
                            help="Render pages into the cache in the background after start.")
     ] = True,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="Server processes sharing the port (each keeps its own page "
+        "cache).")] = 1,
 ) -> None:
     """Serve the site, feeds and JSON API from the store (no fetching)."""
-    _serve(host, port, warm=warm)
+    _serve(host, port, warm=warm, workers=workers)
 
 
 @app.command()
@@ -1412,6 +1416,7 @@ def eval_serving(
     stories: Annotated[int, typer.Option(min=10, help="Synthetic stories in the store.")] = 10_000,
     clients: Annotated[int, typer.Option(min=1, help="Concurrent connections.")] = 50,
     duration: Annotated[int, typer.Option(min=1, help="Seconds of load per phase.")] = 20,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="The results as JSON.")] = False,
 ) -> None:
     """Story-page latency under load on loopback (wrk), cold and with the page cache warm."""
@@ -1427,7 +1432,7 @@ def eval_serving(
 
         try:
             results = benchmark_story_pages(stories, connections=clients, duration_s=duration,
-                                            on_phase=on_phase)
+                                            on_phase=on_phase, workers=workers)
         except RuntimeError as exc:
             fail(str(exc))
     if as_json:

@@ -124,6 +124,7 @@ def seed_stories(store: Store, count: int, *, seed: int = 11) -> list[str]:
 class LoadResult:
     stories: int
     connections: int
+    workers: int
     duration_s: int
     requests: int
     requests_per_s: float
@@ -169,10 +170,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_server(env: dict[str, str], port: int, warm: bool) -> subprocess.Popen:
+def _start_server(env: dict[str, str], port: int, warm: bool,
+                  workers: int = 1) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "broadsheet", "serve", "--port", str(port),
-         "--warm" if warm else "--no-warm"],
+         "--warm" if warm else "--no-warm", "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
@@ -194,7 +196,7 @@ def _wait_until(check, server: subprocess.Popen, timeout_s: float, what: str) ->
 
 def benchmark_story_pages(
     count: int = 10_000, *, connections: int = 50, duration_s: int = 20, threads: int = 2,
-    workdir: Path | None = None, on_phase=None,  # type: ignore[no-untyped-def]
+    workdir: Path | None = None, on_phase=None, workers: int = 1,  # type: ignore[no-untyped-def]
 ) -> list[tuple[str, LoadResult]]:
     """Two runs of wrk over random story pages: "cold" (a fresh server; each page is
     rendered on its first visit) and "warm" (after the server has rendered every page
@@ -220,14 +222,19 @@ def benchmark_story_pages(
         base = f"http://127.0.0.1:{port}"
         if on_phase:
             on_phase(phase)
-        server = _start_server(env, port, warm)
+        server = _start_server(env, port, warm, workers)
         try:
             _wait_until(lambda b=base: httpx.get(b + "/api/v1/status", timeout=2).is_success,
                         server, 60, "the server to start")
             if warm:
-                def warmed(base: str = base) -> bool:
+                readings: list[bool] = []
+
+                def warmed(base: str = base, readings: list[bool] = readings) -> bool:
+                    # Each worker answers for its own cache: wait until several answers in
+                    # a row (reaching every worker) say it is full.
                     status = httpx.get(base + "/api/v1/status", timeout=5).json()
-                    return status["cached_pages"] >= count
+                    readings.append(status["cached_pages"] >= count)
+                    return len(readings) >= 4 * workers and all(readings[-4 * workers:])
 
                 _wait_until(warmed, server, 900, "the page cache to warm up")
             command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration_s}s",
@@ -239,7 +246,7 @@ def benchmark_story_pages(
             server.terminate()
             server.wait(timeout=20)
         results.append((phase, LoadResult(
-            stories=count, connections=connections, duration_s=duration_s,
+            stories=count, connections=connections, workers=workers, duration_s=duration_s,
             requests=int(parsed["requests"]), requests_per_s=float(parsed["requests_per_s"]),
             p50_ms=float(parsed["p50_ms"]), p75_ms=float(parsed["p75_ms"]),
             p90_ms=float(parsed["p90_ms"]), p99_ms=float(parsed["p99_ms"]),
@@ -251,12 +258,13 @@ def benchmark_story_pages(
 
 def load_markdown(results: list[tuple[str, LoadResult]]) -> str:
     lines = [
-        "| phase | stories | clients | requests | req/s | p50 ms | p90 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| phase | stories | clients | workers | requests | req/s | p50 ms | p90 ms | p99 ms "
+        "| errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for phase, r in results:
         lines.append(
-            f"| {phase} | {r.stories:,} | {r.connections} | {r.requests:,} | "
+            f"| {phase} | {r.stories:,} | {r.connections} | {r.workers} | {r.requests:,} | "
             f"{r.requests_per_s:,.0f} | {r.p50_ms:.1f} | {r.p90_ms:.1f} | {r.p99_ms:.1f} | "
             f"{r.errors} |"
         )

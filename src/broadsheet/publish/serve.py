@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gc
+import json
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -72,6 +76,11 @@ class Warmer(threading.Thread):
                 if current != self.warmed:
                     self.warm_once(self.stopped)
                     self.warmed = current
+                    # The cache now holds thousands of long-lived objects: freezing them
+                    # keeps the collector's full passes (tens of ms, stalling every
+                    # request in flight) from rescanning them again and again.
+                    gc.collect()
+                    gc.freeze()
                     self.ready.set()
             except Exception:
                 pass
@@ -81,15 +90,47 @@ class Warmer(threading.Thread):
         self.stopped.set()
 
 
+_OPTIONS_ENV = "BROADSHEET_SERVE_OPTIONS"
+
+
+def _start_warmer(app) -> Warmer:  # type: ignore[no-untyped-def]
+    warmer = Warmer(app.state.warm_once, app.state.cache.version)
+    warmer.start()
+    return warmer
+
+
+def app_from_environment():  # type: ignore[no-untyped-def]
+    """The app of one worker process (``serve(workers=N)``), from the options the parent
+    put in the environment."""
+    options = json.loads(os.environ[_OPTIONS_ENV])
+    store = Store(options["database_url"], migrate=False)
+    smtp = SmtpSettings(**options["smtp"]) if options["smtp"] else None
+    app = create_app(store, SiteConfig(**options["site"]),
+                     secret=bytes.fromhex(options["secret"]), smtp=smtp)
+    if options["warm"]:
+        _start_warmer(app)
+    return app
+
+
 def serve(
     store: Store, config: SiteConfig, *, host: str = "127.0.0.1", port: int = 8000,
     log_level: str = "warning", warm: bool = True, secret: bytes | None = None,
-    smtp: SmtpSettings | None = None,
+    smtp: SmtpSettings | None = None, workers: int = 1,
 ) -> None:
+    """Serve until interrupted. With ``workers`` > 1, that many processes share the port,
+    each with its own page cache (the operating system spreads the connections)."""
+    if workers > 1:
+        os.environ[_OPTIONS_ENV] = json.dumps({
+            "database_url": store.url, "site": dataclasses.asdict(config),
+            "secret": (secret or os.urandom(32)).hex(),
+            "smtp": dataclasses.asdict(smtp) if smtp else None, "warm": warm,
+        })
+        uvicorn.run("broadsheet.publish.serve:app_from_environment", factory=True,
+                    workers=workers, host=host, port=port, log_level=log_level,
+                    access_log=False, server_header=False)
+        return
     app = create_app(store, config, secret=secret, smtp=smtp)
-    warmer = Warmer(app.state.warm_once, app.state.cache.version) if warm else None
-    if warmer is not None:
-        warmer.start()
+    warmer = _start_warmer(app) if warm else None
     try:
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
                     server_header=False)
