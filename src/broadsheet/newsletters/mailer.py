@@ -26,6 +26,7 @@ import queue
 import re
 import secrets
 import smtplib
+import socket
 import ssl
 import threading
 import time
@@ -118,6 +119,10 @@ class SmtpConnection:
                 smtp.starttls(context=context)
         if s.username:
             smtp.login(s.username, s.password or "")
+        # The end-of-data line is a tiny write right after the message; with Nagle's
+        # algorithm it would wait for the peer's delayed ACK (~40 ms) on every copy.
+        if smtp.sock is not None:
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return smtp
 
     def send(self, message: EmailMessage | bytes, sender: str, recipient: str) -> None:
@@ -364,6 +369,14 @@ def send_issue(
     sender = _address(settings.from_addr)
     throttle = _Throttle(settings.max_per_second)
     lock = threading.Lock()
+    # One writer at a time from this process: SQLite would otherwise answer a busy writer
+    # by sleeping in growing steps, which costs far more than this brief wait.
+    write_lock = threading.Lock()
+
+    def record(conn: Connection, subscriber_id: int, status: str, message_id: str,
+               error: str | None) -> None:
+        with write_lock:
+            _record(conn, issue_id, subscriber_id, status, message_id, error)
 
     def worker() -> None:
         smtp = SmtpConnection(settings)
@@ -384,26 +397,28 @@ def send_issue(
         for attempt in range(settings.retries + 1):
             throttle.wait()
             try:
-                smtp.send_logged(data, sender, subscriber.email, lambda: _record(
-                    conn, issue_id, subscriber.id, "committing", message_id, None))
+                smtp.send_logged(data, sender, subscriber.email, lambda: record(
+                    conn, subscriber.id, "committing", message_id, None))
             except TemporaryFailure as exc:
                 if attempt < settings.retries:
                     time.sleep(settings.backoff_s * 2 ** attempt)
                     continue
-                _record(conn, issue_id, subscriber.id, "deferred", message_id, str(exc))
+                record(conn, subscriber.id, "deferred", message_id, str(exc))
                 with lock:
                     report.deferred += 1
                     report.errors.append(f"{subscriber.email}: {exc}")
             except PermanentFailure as exc:
-                _record(conn, issue_id, subscriber.id, "failed", message_id, str(exc))
-                conn.execute(text("UPDATE subscribers SET status = 'bounced', last_error = :e"
-                                  " WHERE id = :id"), {"e": str(exc), "id": subscriber.id})
-                conn.commit()
+                record(conn, subscriber.id, "failed", message_id, str(exc))
+                with write_lock:
+                    conn.execute(text("UPDATE subscribers SET status = 'bounced',"
+                                      " last_error = :e WHERE id = :id"),
+                                 {"e": str(exc), "id": subscriber.id})
+                    conn.commit()
                 with lock:
                     report.failed += 1
                     report.errors.append(f"{subscriber.email}: {exc}")
             else:
-                _record(conn, issue_id, subscriber.id, "sent", message_id, None)
+                record(conn, subscriber.id, "sent", message_id, None)
                 with lock:
                     report.sent += 1
                     sent = report.sent
