@@ -105,6 +105,14 @@ def test_security_and_cache_headers(client: TestClient, built: Store) -> None:
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
         assert " style=" not in html and "<style" not in html, path
     etag = page.headers["etag"]
+    # The second request is answered from the page cache, in front of the app: same page,
+    # same headers.
+    again = client.get("/")
+    assert again.text == page.text and again.headers["etag"] == etag
+    assert again.headers["content-security-policy"] == csp
+    assert again.headers["cache-control"] == "public, max-age=60"
+    zipped = client.get("/", headers={"accept-encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.text == page.text
     assert client.get("/", headers={"if-none-match": etag}).status_code == 304
     assert client.head("/").status_code == 200
 

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from broadsheet.newsletters.mailer import SmtpSettings
 from broadsheet.publish.api import make_api_router
-from broadsheet.publish.cache import DEFAULT_MAX_BYTES, PageCache
+from broadsheet.publish.cache import DEFAULT_MAX_BYTES, CacheFront, PageCache
 from broadsheet.publish.feeds import FORMATS
 from broadsheet.publish.newsletters_web import RateLimiter, make_newsletter_router
 from broadsheet.publish.puzzle_pages import PuzzlePages, parse_day
@@ -247,5 +247,6 @@ def create_app(
 
         return HTMLResponse(await run_in_threadpool(produce), status_code=404)
 
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(CacheFront, cache=cache)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so cached hits get it too
     return app
