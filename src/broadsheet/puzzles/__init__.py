@@ -1,1 +1,1 @@
-"""Puzzles printed alongside the briefing: the daily sudoku (see ``broadsheet.puzzles.sudoku``)."""
+"""Daily puzzles: a sudoku at four levels, a crossword and a mini from the week's news."""
