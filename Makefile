@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 .PHONY: help install run test lint bench clean
 
 help:
-	@echo "make run    - set up .venv and run the main job (fetch, build stories and briefings)"
+	@echo "make run    - set up .venv, fetch, build stories and briefings, serve http://127.0.0.1:8000"
 	@echo "make test   - set up .venv with the dev tools and run ruff and the test suite"
 	@echo "make bench  - run the evaluation commands against ../shared (when present)"
 
