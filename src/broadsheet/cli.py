@@ -812,7 +812,7 @@ def subscribers_add(
 ) -> None:
     """Add subscribers: confirmed at once (addresses you vouch for), or invited."""
     from broadsheet.newsletters.catalogue import NEWSLETTERS
-    from broadsheet.newsletters.mailer import SmtpConnection, build_confirmation
+    from broadsheet.newsletters.mailer import send_confirmation
     from broadsheet.newsletters.subscriptions import (
         InvalidSubscription,
         add_confirmed,
@@ -836,17 +836,12 @@ def subscribers_add(
             fail(f"{email}: {exc}")
         if invite and result.confirm_token:
             url = f"{config.base_url}/newsletters/confirm/{result.confirm_token}/"
-            connection = SmtpConnection(smtp)
             try:
-                connection.send(build_confirmation(email, url, from_addr=smtp.from_addr,
-                                                   site_title=config.title,
-                                                   site_url=config.base_url),
-                                smtp.from_addr.rsplit("<", 1)[-1].rstrip(">"), email)
-            except Exception as exc:
+                send_confirmation(smtp, email, url, site_title=config.title,
+                                  site_url=config.base_url)
+            except Exception as exc:  # one failed address must not stop the others
                 err_console.print(f"[red]{email}: confirmation not sent: {exc}[/]")
                 continue
-            finally:
-                connection.close()
             invited += 1
     if invite:
         console.print(f"{invited} confirmation email(s) sent for {', '.join(chosen)}.")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from broadsheet.eval.serving import seed_stories
+from broadsheet.eval.serving import free_port, seed_stories
 from broadsheet.newsletters.compose import issue_for, latest_day
 from broadsheet.newsletters.mailer import SmtpSettings, send_issue
 from broadsheet.store import Store
@@ -36,12 +36,6 @@ class SendBenchmark:
     per_second: float
     received: int
     unique_recipients: int
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def benchmark_send(count: int = 10_000, workdir: Path | None = None, *, connections: int = 4,
@@ -63,7 +57,7 @@ def benchmark_send(count: int = 10_000, workdir: Path | None = None, *, connecti
         ])
         day = latest_day(session)
     issue = issue_for(store, "morning-briefing", day)
-    port = _free_port()
+    port = free_port()
     sink = subprocess.Popen([sys.executable, "-m", "broadsheet.eval.newsletters", "sink",
                              str(port)], stdout=subprocess.PIPE, text=True)
     try:

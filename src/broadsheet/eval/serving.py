@@ -164,7 +164,8 @@ end
 """
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port on loopback that is free now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -218,7 +219,7 @@ def benchmark_story_pages(
                BROADSHEET_DATA_DIR=str(work))
     results: list[tuple[str, LoadResult]] = []
     for phase, warm in (("cold", False), ("warm", True)):
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         if on_phase:
             on_phase(phase)

@@ -9,7 +9,6 @@ many mail clients drop ``<style>`` blocks.
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import css_inline
-import nh3
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +24,7 @@ from sqlalchemy.orm import Session
 from broadsheet.dates import as_utc
 from broadsheet.newsletters.catalogue import newsletter
 from broadsheet.publish.queries import EDITIONS, Card, cards_for, day_bounds
+from broadsheet.publish.render import plain_text
 from broadsheet.store import Store
 from broadsheet.store.schema import BriefingRow, NewsletterIssueRow, StoryRow
 from broadsheet.stories.top import top_stories
@@ -40,11 +39,6 @@ MOST_CITED = 5
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(("html",)), trim_blocks=True, lstrip_blocks=True)
-
-
-def _plain(text: str | None) -> str:
-    """Source text with any markup removed (it is escaped again by the template)."""
-    return html.unescape(nh3.clean(text or "", tags=set(), attributes={}))
 
 
 @dataclass(slots=True)
@@ -75,8 +69,8 @@ class Issue:
 
 def _story_item(card: Card, site_url: str, kicker: str = "") -> Item:
     meta = f"{card.outlet_count} outlet{'s' if card.outlet_count != 1 else ''} · {card.section}"
-    return Item(title=_plain(card.headline), url=f"{site_url}/story/{card.id}/",
-                teaser=_plain(card.standfirst), meta=meta, kicker=kicker)
+    return Item(title=plain_text(card.headline), url=f"{site_url}/story/{card.id}/",
+                teaser=plain_text(card.standfirst), meta=meta, kicker=kicker)
 
 
 def _morning(session: Session, day: date, edition: str, site_url: str) -> tuple[list[Group], str]:
@@ -133,7 +127,8 @@ def _best(session: Session, day: date, edition: str, site_url: str) -> tuple[lis
     strongest_cards = cards_for(session, [s.id for s in strongest])
     groups = [Group("The strongest briefings", [_story_item(c, site_url) for c in strongest_cards])]
     pieces = [
-        Item(title=_plain(title) or url, url=url, meta=f"{_plain(outlet)} · cited {n} times")
+        Item(title=plain_text(title) or url, url=url,
+             meta=f"{plain_text(outlet)} · cited {n} times")
         for (url, title, outlet), n in cited.most_common(MOST_CITED)
         if url.startswith(("http://", "https://"))
     ]

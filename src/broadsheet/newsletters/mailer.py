@@ -291,6 +291,18 @@ def build_confirmation(email: str, confirm_url: str, *, from_addr: str, site_tit
     return message
 
 
+def send_confirmation(settings: SmtpSettings, email: str, confirm_url: str, *,
+                      site_title: str, site_url: str) -> None:
+    """Send one double opt-in email on its own SMTP session."""
+    message = build_confirmation(email, confirm_url, from_addr=settings.from_addr,
+                                 site_title=site_title, site_url=site_url)
+    connection = SmtpConnection(settings)
+    try:
+        connection.send(message, _address(settings.from_addr), email)
+    finally:
+        connection.close()
+
+
 @dataclass(slots=True)
 class SendReport:
     recipients: int = 0

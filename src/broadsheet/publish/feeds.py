@@ -17,6 +17,7 @@ import nh3
 from feedgen.feed import FeedGenerator
 
 from broadsheet.publish.queries import Card
+from broadsheet.publish.render import plain_text
 
 FORMATS = {"rss": "application/rss+xml", "atom": "application/atom+xml",
            "json": "application/feed+json"}
@@ -24,11 +25,6 @@ FORMATS = {"rss": "application/rss+xml", "atom": "application/atom+xml",
 
 def _when(card: Card) -> datetime:
     return card.last_published or card.updated_at or datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _text(value: str) -> str:
-    """Source text with any markup removed: feed readers render descriptions as HTML."""
-    return html.unescape(nh3.clean(value, tags=set(), attributes={}))
 
 
 def _html(value: str) -> str:
@@ -58,7 +54,7 @@ def render_feed(
             "feed_url": site_url + feed_path, "description": description,
             "items": [
                 {"id": f"{site_url}/story/{c.id}/", "url": f"{site_url}/story/{c.id}/",
-                 "title": _text(c.headline), "content_text": html.unescape(_summary(c)),
+                 "title": plain_text(c.headline), "content_text": html.unescape(_summary(c)),
                  "date_published": (c.first_published or _when(c)).isoformat(),
                  "date_modified": _when(c).isoformat(), "tags": [c.section]}
                 for c in items

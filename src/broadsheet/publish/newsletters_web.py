@@ -20,7 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from broadsheet.newsletters.catalogue import NEWSLETTERS
 from broadsheet.newsletters.compose import PREFERENCES, UNSUBSCRIBE, compose_issue, latest_day
-from broadsheet.newsletters.mailer import SmtpConnection, SmtpSettings, build_confirmation
+from broadsheet.newsletters.mailer import SmtpSettings
+from broadsheet.newsletters.mailer import send_confirmation as send_confirmation_email
 from broadsheet.newsletters.subscriptions import (
     InvalidSubscription,
     confirm,
@@ -85,15 +86,9 @@ def make_newsletter_router(
     base_url = site.config.base_url.rstrip("/")
 
     def deliver_confirmation(email: str, url: str) -> None:
-        if smtp is None:
-            return
-        message = build_confirmation(email, url, from_addr=smtp.from_addr,
-                                     site_title=site.config.title, site_url=base_url)
-        connection = SmtpConnection(smtp)
-        try:
-            connection.send(message, smtp.from_addr.rsplit("<", 1)[-1].rstrip(">"), email)
-        finally:
-            connection.close()
+        if smtp is not None:
+            send_confirmation_email(smtp, email, url, site_title=site.config.title,
+                                    site_url=base_url)
 
     deliver = send_confirmation or deliver_confirmation
 

@@ -8,6 +8,7 @@ handler or a ``javascript:`` URL on a page.
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,12 @@ def clean(value: Any) -> Markup:
     # nh3 leaves quotes alone; escape them so the result is safe inside attributes too.
     cleaned = nh3.clean(text, tags=set(), attributes={})
     return Markup(cleaned.replace('"', "&#34;").replace("'", "&#39;"))
+
+
+def plain_text(value: str | None) -> str:
+    """Source text with any markup removed, as plain text (for feeds and emails, where it
+    is escaped again by their own serialiser)."""
+    return html.unescape(nh3.clean(value or "", tags=set(), attributes={}))
 
 
 def safe_url(value: Any) -> str | None:
