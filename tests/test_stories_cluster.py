@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -267,6 +269,36 @@ def test_a_story_closed_then_matched_strongly_reopens_under_its_id() -> None:
     assert clusterer.active_story_count() == 2
 
 
+# A new event that retells the closed volcano story in its background, under a headline
+# of its own: the shared names and wording are high, the headline is about something else.
+ELECTION = ClusterDoc(
+    "e1",
+    "Marsh wins a second term as governor",
+    "Governor Elena Marsh won a second term on Sunday, a month after Mount Tarragul erupted "
+    "and 12,000 residents of Puerto Sal were evacuated from Isla Corvena. Her handling of the "
+    "eruption, the ferry evacuation and the lava on the coast road dominated the campaign, "
+    "the Corvena Geological Institute's warnings included.",
+    at(24 * 9),
+    "Herald",
+)
+
+
+def test_a_closed_story_is_not_reopened_by_a_new_event_that_retells_it() -> None:
+    def after_volcano_closed(config: ClusterConfig) -> Assignment:
+        clusterer = OnlineClusterer(config)
+        for doc in VOLCANO:
+            clusterer.add(doc)
+        clusterer.add(replace(BANK[0], published=at(24 * 8)))  # volcano story closes
+        return clusterer.add(ELECTION)
+
+    gated = after_volcano_closed(ClusterConfig())
+    assert gated.new_story and gated.story_id == story_id_for("e1")
+    assert gated.thread_id == story_id_for("v1")  # but it follows on from the eruption
+    # Names and body similarity alone (no headline test) would reopen the eruption story.
+    ungated = after_volcano_closed(ClusterConfig(reopen_min_title=0.0, reopen_title_match=9.0))
+    assert ungated.story_id == story_id_for("v1") and not ungated.new_story
+
+
 def test_an_article_bridging_two_stories_merges_them_into_the_older() -> None:
     config = ClusterConfig(merge_threshold=0.3, join_threshold=0.2, title_factor=0, novel_weight=1)
     first = ClusterDoc("m1", "Alpha", "Quorn Vellar Ostrada Pinnacle Tessaly", at(0))
@@ -386,6 +418,55 @@ def test_ids_and_snapshot_are_the_same_in_new_processes_with_other_hash_seeds() 
     assert outputs[0] == outputs[1]
 
 
+# ----------------------------------------------------------------------------- workers
+
+
+_NAME = re.compile(r"\b[A-Z][a-z]+")
+
+
+def _long_stream(n_copies: int) -> list[ClusterDoc]:
+    """Many events: the fixture events renamed per copy, a day apart (stories close)."""
+    docs = []
+    for copy in range(n_copies):
+        suffix = "abcdefghijklmnopqrstuvwxyz"[copy % 26] * (1 + copy // 26)
+
+        def rename(match: re.Match[str], suffix: str = suffix) -> str:
+            return match.group(0) + suffix
+
+        for doc in VOLCANO + BANK + TALKS:
+            docs.append(
+                replace(
+                    doc,
+                    id=f"{copy}-{doc.id}",
+                    title=_NAME.sub(rename, doc.title),
+                    text=_NAME.sub(rename, doc.text),
+                    published=doc.published + timedelta(days=copy),
+                )
+            )
+    return sorted(docs, key=lambda d: (d.published, d.id))
+
+
+def test_add_many_with_worker_processes_equals_add_one_by_one() -> None:
+    docs = _long_stream(12)
+    serial = OnlineClusterer()
+    expected = [serial.add(d) for d in docs]
+    for processes, batch in ((2, 16), (3, 7), (3, 1000)):
+        clusterer = OnlineClusterer()
+        got = list(clusterer.add_many(iter(docs), processes=processes, batch=batch))
+        assert got == expected, (processes, batch)
+        assert clusterer.snapshot() == serial.snapshot()
+    assert list(OnlineClusterer().add_many([], processes=2)) == []
+
+
+def test_add_many_stopped_early_leaves_no_worker_process_behind() -> None:
+    docs = _long_stream(6)
+    stream = OnlineClusterer().add_many(docs, processes=3, batch=5)
+    assert len([next(stream) for _ in range(12)]) == 12
+    assert multiprocessing.active_children()  # the workers are running
+    stream.close()
+    assert multiprocessing.active_children() == []
+
+
 # ----------------------------------------------------------------------------- properties
 
 _WORDS = ["Quorn", "Vellar", "harbour", "Tessaly", "vote", "storm", "Ostrada", "bank", "fire"]
@@ -404,6 +485,21 @@ def _docs(draw: st.DrawFn) -> list[ClusterDoc]:
             )
         )
     return docs
+
+
+_TOKENS = ["Korea's", "korea", "(Reuters)", "U.S.", "2,000", "the", "Missiles", "missile—a", "é"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS)), st.lists(st.sampled_from(_TOKENS)))
+def test_term_counts_do_not_depend_on_what_the_memo_has_seen(
+    before: list[str], tokens: list[str]
+) -> None:
+    warm = TermNormaliser()
+    warm.count(before)
+    fresh = TermNormaliser()
+    # Same keys, same counts, same (text) order: ties are weighed alike after a restore.
+    assert list(warm.count(tokens).items()) == list(fresh.count(tokens).items())
 
 
 @settings(max_examples=40, deadline=None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -1352,10 +1353,22 @@ def eval_clustering(
     sizes: Annotated[
         str, typer.Option(help="Comma-separated stream sizes for --throughput.")
     ] = "10000,30000,100000",
+    processes: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="For --throughput: processes to use (1: all in this one; 2: one more "
+            "tokenises articles while this one clusters). Default: the CPU count, at most 2.",
+        ),
+    ] = min(2, os.cpu_count() or 1),
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per report.")] = False,
 ) -> None:
     """Pairwise and B-cubed P/R/F1 vs TF-IDF+agglomerative and title-Jaccard baselines."""
-    from broadsheet.eval.clustering import benchmark_throughput, evaluate_clustering
+    from broadsheet.eval.clustering import (
+        benchmark_throughput,
+        evaluate_clustering,
+        throughput_markdown,
+    )
 
     for path in paths:
         if not path.is_file():
@@ -1372,21 +1385,14 @@ def eval_clustering(
             fail(f"--sizes must be comma-separated integers, got {sizes!r}")
         with _progress(transient=True) as progress:
             task = progress.add_task("Throughput", total=None)
-            rows = benchmark_throughput(wanted, paths, progress=_advance(progress, task))
+            rows = benchmark_throughput(
+                wanted, paths, processes=processes, progress=_advance(progress, task)
+            )
         if as_json:
             for row in rows:
                 _emit_json(dataclasses.asdict(row))
         else:
-            sys.stdout.write(
-                "| articles | seconds | articles/s | µs/article | peak RSS MB | active stories "
-                "| closed stories |\n|---:|---:|---:|---:|---:|---:|---:|\n"
-            )
-            for r in rows:
-                sys.stdout.write(
-                    f"| {r.articles:,} | {r.seconds:.1f} | {r.articles_per_second:,.0f} "
-                    f"| {r.microseconds_per_article:.0f} | {r.peak_rss_mb:.0f} "
-                    f"| {r.active_stories:,} | {r.closed_stories:,} |\n"
-                )
+            sys.stdout.write(f"processes: {processes}\n\n" + throughput_markdown(rows))
 
 
 @eval_app.command("briefs")

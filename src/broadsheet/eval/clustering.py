@@ -368,6 +368,11 @@ class ThroughputRow:
     # articles are copies of one real story's articles).
     events_bcubed_precision: float = 0.0
     events_bcubed_recall: float = 0.0
+    processes: int = 1  # the clusterer's process and its tokenising workers
+    # The cost of the last ``_TAIL`` articles alone: what one more article costs once this
+    # many have gone by (the whole-run average includes the cheap first days, when few
+    # stories are open, and the start of the workers).
+    tail_microseconds_per_article: float = 0.0
 
 
 def _fake_word(event: int, word: str) -> str:
@@ -453,8 +458,36 @@ def synthetic_stream(
 
 
 def _peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """This process's peak RSS plus the largest finished child's (a tokenising worker)."""
+    peak = sum(
+        resource.getrusage(who).ru_maxrss
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+_TAIL = 5_000
+
+
+class _TimedSource:
+    """An iterator that adds up the time spent producing its items (to subtract it)."""
+
+    def __init__(self, items: Iterator[ClusterDoc]) -> None:
+        self._items = items
+        self.spent = 0.0
+        self.chars = 0
+
+    def __iter__(self) -> _TimedSource:
+        return self
+
+    def __next__(self) -> ClusterDoc:
+        start = time.perf_counter()
+        try:
+            doc = next(self._items)
+            self.chars += len(doc.text)
+            return doc
+        finally:
+            self.spent += time.perf_counter() - start
 
 
 def benchmark_throughput(
@@ -462,16 +495,18 @@ def benchmark_throughput(
     source_paths: Sequence[Path] = (),
     *,
     config: ClusterConfig | None = None,
+    processes: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[ThroughputRow]:
-    """Time ``OnlineClusterer.add`` alone over synthetic streams of each size.
+    """Time ``OnlineClusterer.add_many`` over synthetic streams of each size.
 
     Each size is a fresh clusterer over the first ``size`` articles of the same synthetic
     stream (same density of events per day), so articles/s across sizes shows whether the
-    cost per article grows as closed stories pile up. Articles are synthesised in chunks of
-    5,000 (untimed) and each chunk is clustered in a tight timed loop. Peak RSS is the whole
-    process's high-water mark (clusterer, one chunk of texts, and the source stories).
-    Each row also scores the stories against the synthetic events (B-cubed, merged ids
+    cost per article grows as closed stories pile up. Articles are synthesised lazily as
+    the clusterer asks for them, and the time spent synthesising is subtracted; with
+    ``processes`` > 1 the start of the worker processes is included. Peak RSS is this
+    process's high-water mark (clusterer, source stories) plus the largest worker's. Each
+    row also scores the stories against the synthetic events (B-cubed, merged ids
     resolved; see ``ThroughputRow``).
     """
     if not source_paths:
@@ -479,30 +514,23 @@ def benchmark_throughput(
     rows = []
     for size in sizes:
         clusterer = OnlineClusterer(config or ClusterConfig())
-        add = clusterer.add
-        clock = time.perf_counter
-        spent = 0.0
-        chars = 0
-        done = 0
         events: list[int] = []
         stream = synthetic_stream(max(sizes), source_paths, events=events)
+        source = _TimedSource(islice(stream, size))
         story_of: list[str] = []
         alias: dict[str, str] = {}
-        while done < size:
-            # Synthesise a chunk first (untimed), then time a tight loop of add() over it:
-            # interleaving synthesis with clustering would time cache pollution too.
-            chunk = list(islice(stream, min(5_000, size - done)))
-            chars += sum(len(doc.text) for doc in chunk)
-            start = clock()
-            assigned = [add(doc) for doc in chunk]
-            spent += clock() - start
-            for a in assigned:
-                story_of.append(a.story_id)
-                for old in a.merged_from:
-                    alias[old] = a.story_id
-            done += len(chunk)
-            if progress is not None:
-                progress(done, size)
+        tail_from = max(0, size - _TAIL)  # the cost of the last articles: at this size
+        tail_start = 0.0
+        start = time.perf_counter()
+        for a in clusterer.add_many(source, processes=processes):
+            if len(story_of) == tail_from:
+                tail_start = time.perf_counter() - start - source.spent
+            story_of.append(a.story_id)
+            for old in a.merged_from:
+                alias[old] = a.story_id
+            if progress is not None and len(story_of) % 5_000 == 0:
+                progress(len(story_of), size)
+        spent = time.perf_counter() - start - source.spent
         pred: dict[str, str] = {}
         for index, sid in enumerate(story_of):
             while sid in alias:
@@ -515,12 +543,14 @@ def benchmark_throughput(
                 seconds=spent,
                 articles_per_second=size / spent if spent else 0.0,
                 microseconds_per_article=spent / size * 1e6,
+                tail_microseconds_per_article=(spent - tail_start) / (size - tail_from) * 1e6,
                 peak_rss_mb=_peak_rss_mb(),
                 active_stories=clusterer.active_story_count(),
                 closed_stories=clusterer.closed_story_count(),
-                mean_chars=chars / size,
+                mean_chars=source.chars / size,
                 events_bcubed_precision=bp,
                 events_bcubed_recall=br,
+                processes=processes,
             )
         )
     return rows
@@ -528,14 +558,16 @@ def benchmark_throughput(
 
 def throughput_markdown(rows: Sequence[ThroughputRow]) -> str:
     lines = [
-        "| articles | seconds | articles/s | µs/article | peak RSS MB | active stories "
-        "| closed stories | mean chars | events B³ P | events B³ R |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| articles | seconds | articles/s | µs/article | µs/article, last 5,000 "
+        "| peak RSS MB | active stories | closed stories | mean chars | events B³ P "
+        "| events B³ R |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r.articles:,} | {r.seconds:.1f} | {r.articles_per_second:,.0f} | "
-            f"{r.microseconds_per_article:,.0f} | {r.peak_rss_mb:,.0f} | {r.active_stories:,} | "
+            f"{r.microseconds_per_article:,.0f} | {r.tail_microseconds_per_article:,.0f} | "
+            f"{r.peak_rss_mb:,.0f} | {r.active_stories:,} | "
             f"{r.closed_stories:,} | {r.mean_chars:,.0f} | {r.events_bcubed_precision:.3f} | "
             f"{r.events_bcubed_recall:.3f} |"
         )
@@ -549,6 +581,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--throughput", action="store_true", help="also run the 10k/30k/100k")
     parser.add_argument("--sizes", default="10000,30000,100000")
+    parser.add_argument("--processes", type=int, default=1, help="for --throughput")
     parser.add_argument("--tune", action="store_true", help="print the baselines' grids")
     args = parser.parse_args(argv)
     for path in args.files:
@@ -557,7 +590,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(evaluate_clustering(path, limit=args.limit).to_markdown())
     if args.throughput:
         sizes = [int(s) for s in args.sizes.split(",")]
-        print(throughput_markdown(benchmark_throughput(sizes, args.files)))
+        rows = benchmark_throughput(sizes, args.files, processes=args.processes)
+        print(throughput_markdown(rows))
 
 
 if __name__ == "__main__":

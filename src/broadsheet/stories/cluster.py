@@ -29,8 +29,13 @@ article; it then leaves the active index for a bounded *memory* of closed storie
 (``memory_days``, at most ``memory_max_stories``; oldest forgotten first), used for:
 
 * reopening: an article that matches a closed story strongly (``reopen_threshold`` on the
-  undecayed similarity, and at least ``reopen_min_names`` shared name-like terms) rejoins
-  it under its old id: late follow-ups and misdated copies of an event;
+  undecayed similarity) and whose headline is about it rejoins it under its old id: late
+  follow-ups and misdated copies of an event. "About it" means at least
+  ``reopen_min_names`` shared name-like terms and a title cosine of ``reopen_min_title``,
+  or titles that agree on their own (``reopen_title_match``). A story that went quiet
+  shares a topic's names with many later events (another launch by the same country,
+  another New Year's Eve in the same city); a follow-up of the *same* event says so in
+  its headline;
 * threads: a new story takes the ``thread_id`` of the most similar active or remembered
   story within ``thread_days`` that it resembles at the lower ``thread_threshold`` and
   shares at least ``thread_min_names`` name-like terms with ("talks announced", "talks
@@ -59,14 +64,17 @@ import json
 import math
 import struct
 import zlib
-from collections.abc import Iterable
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
+from itertools import compress, islice, repeat
 from operator import itemgetter, mul
 
 import numpy as np
 
-from broadsheet.stories.text import HashedIdf, TermNormaliser, term_counts
+from broadsheet.stories.text import Features, HashedIdf, TermNormaliser, featurise, lead
+from broadsheet.stories.workers import FeatureWorkers
 
 _DAY = 86_400.0
 _MAGIC = b"BSCL"
@@ -74,6 +82,12 @@ _FORMAT = 1
 _by_weight = itemgetter(1)
 # A scored candidate: (similarity, story seq, undecayed similarity, title cosine).
 _Scored = tuple[float, int, float, float]
+
+
+def _batched(items: Iterable[ClusterDoc], size: int) -> Iterator[list[ClusterDoc]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _by_score(kv: tuple[int, float]) -> tuple[float, int]:
@@ -107,14 +121,18 @@ class ClusterConfig:
     title_centroid_terms: int = 40
     max_candidates: int = 6  # candidates scored in full per article
     posting_cap: int = 256  # a term's posting list keeps its most recent stories
-    memory_posting_cap: int = 64  # the same for remembered stories (name-like terms only)
+    memory_posting_cap: int = 8  # the same for remembered stories (name-like terms only)
+    memory_lookup_terms: int = 8  # an article's heaviest name-like terms that look them up
     idf_bits: int = 20  # document-frequency table of 2**bits uint32 counters (4 MiB)
     # Memory of closed stories: reopening and threads.
-    memory_days: float = 365.0  # closed stories are remembered this long (0: not at all)
+    memory_days: float = 3650.0  # closed stories are remembered this long (0: not at all);
+    # in a real stream the count cap below binds long before (20,000 stories ~ months)
     memory_max_stories: int = 20_000  # and at most this many (oldest forgotten first)
     memory_terms: int = 40  # a remembered story keeps its top terms
     reopen_threshold: float = 0.30  # undecayed similarity to reopen a closed story
-    reopen_min_names: int = 2  # shared name-like terms needed to reopen
+    reopen_min_names: int = 2  # shared name-like terms needed to reopen,
+    reopen_min_title: float = 0.2  # and at least this title cosine with the story's titles
+    reopen_title_match: float = 0.5  # titles agreeing this much reopen without shared names
     thread_days: float = 14.0  # a story links to stories active this recently
     thread_threshold: float = 0.12  # undecayed similarity for a thread
     thread_min_names: int = 2  # shared name-like terms for a thread
@@ -247,7 +265,9 @@ class OnlineClusterer:
         self._active: dict[int, _Story] = {}
         self._postings: dict[str, dict[int, None]] = {}  # term -> active stories (ordered)
         self._expiry: list[tuple[float, int]] = []  # heap of (last time, seq), lazy
-        self._memory: dict[int, _Story] = {}  # closed stories, in order of closing
+        # Closed stories, in order of closing. Ordered so that forgetting the oldest is O(1):
+        # a plain dict emptied from the front rescans its deleted slots on every next(iter()).
+        self._memory: OrderedDict[int, _Story] = OrderedDict()
         self._mem_postings: dict[str, dict[int, None]] = {}
         self._ids: dict[str, int] = {}  # story id -> seq, for active and remembered stories
 
@@ -255,6 +275,49 @@ class OnlineClusterer:
 
     def add(self, doc: ClusterDoc) -> Assignment:
         """Assign one article to a story (joining, reopening, merging or starting one)."""
+        return self._add(doc, None)
+
+    def add_many(
+        self, docs: Iterable[ClusterDoc], *, processes: int = 1, batch: int = 512
+    ) -> Iterator[Assignment]:
+        """``add`` each article in order, yielding the assignments: the same results.
+
+        With ``processes`` > 1, ``processes - 1`` worker processes tokenise the next
+        batches of articles while this process clusters the current one (see
+        ``stories.workers``). Worth it for thousands of articles: starting the workers
+        takes about 0.3 s.
+        """
+        if processes <= 1:
+            yield from map(self.add, docs)
+            return
+        cfg = self.config
+        lead_chars = cfg.lead_chars
+        with FeatureWorkers(
+            processes - 1,
+            title_weight=cfg.title_weight,
+            lead_chars=lead_chars,
+            bucket_mask=self._idf.mask,
+        ) as workers:
+            n = len(workers)
+            in_flight: deque[list[ClusterDoc]] = deque()  # batch i is with worker i % n
+            for index, chunk in enumerate(_batched(docs, batch)):
+                worker = index % n
+                done: tuple[list[ClusterDoc], list[Features]] | None = None
+                if len(in_flight) == n:  # this worker still holds batch index - n
+                    done = (in_flight.popleft(), workers.receive(worker))
+                # Texts are cut to the lead here: less to pickle, and featurise would.
+                workers.submit(
+                    worker, [(d.title or "", lead(d.text or "", lead_chars)) for d in chunk]
+                )
+                in_flight.append(chunk)
+                if done is not None:
+                    yield from map(self._add, *done)
+            if in_flight:  # the last batches, oldest first
+                oldest = index - len(in_flight) + 1
+                for offset, chunk in enumerate(in_flight):
+                    yield from map(self._add, chunk, workers.receive((oldest + offset) % n))
+
+    def _add(self, doc: ClusterDoc, features: Features | None) -> Assignment:
         cfg = self.config
         t = _timestamp(doc.published)
         if t is not None and (self._clock is None or t > self._clock):
@@ -264,7 +327,7 @@ class OnlineClusterer:
             self._expire()
         if t is None:
             t = self._clock
-        art = self._vectorise(doc, t)
+        art = self._vectorise(doc, t, features)
 
         scored = self._score(self._postings, self._active, art, decay=True)
         joinable = self._name_gate(art, scored)
@@ -278,11 +341,14 @@ class OnlineClusterer:
             if self._memory
             else []
         )
-        for sim, seq, _, _ in remembered:
+        for sim, seq, _, tcos in remembered:
             if sim < cfg.reopen_threshold:
                 break
             story = self._memory[seq]
-            if len(art.names & story.names) >= cfg.reopen_min_names:
+            if tcos >= cfg.reopen_title_match or (
+                tcos >= cfg.reopen_min_title
+                and len(art.names & story.names) >= cfg.reopen_min_names
+            ):
                 self._reopen(story)
                 self._join(story, art)
                 return Assignment(doc.id, story.id, False, sim, story.thread)
@@ -356,27 +422,33 @@ class OnlineClusterer:
 
     # ------------------------------------------------------------- representation
 
-    def _vectorise(self, doc: ClusterDoc, t: float | None) -> _Article:
+    def _vectorise(
+        self, doc: ClusterDoc, t: float | None, features: Features | None = None
+    ) -> _Article:
         """Unit TF-IDF vectors of the article (top ``doc_terms``) and of its title."""
         cfg = self.config
-        counts, names, title_terms = term_counts(
-            doc.title or "", doc.text or "", self._normalise,
-            title_weight=cfg.title_weight, lead_chars=cfg.lead_chars,
-        )
-        if not counts:
+        if features is None:
+            features = featurise(
+                doc.title or "", doc.text or "", self._normalise,
+                title_weight=cfg.title_weight, lead_chars=cfg.lead_chars,
+                bucket_mask=self._idf.mask,
+            )
+        if not features.terms:
             return _Article({}, {}, {}, set(), [], t)
-        terms = list(counts)
-        df = self._idf.add_document(self._idf.buckets(terms))
-        idf = self._idf.idf(df)
-        weights = (1.0 + np.log(np.fromiter(counts.values(), float, len(terms)))) * idf
-        if names and cfg.name_boost != 1.0:
-            named = np.fromiter(map(names.__contains__, terms), bool, len(terms))
+        terms = features.terms.split("\0")
+        table = self._idf
+        df = table.add_document(features.buckets)
+        weights = features.tf * table.idf(df)
+        named = features.named
+        if cfg.name_boost != 1.0:
             weights[named] *= cfg.name_boost
         top = np.argsort(-weights, kind="stable")[: cfg.doc_terms]  # ties: text order
         kept = weights[top]
         kept /= float(np.sqrt(kept @ kept)) or 1.0
-        top_terms = list(map(terms.__getitem__, top.tolist()))
+        top_list = top.tolist()
+        top_terms = list(map(terms.__getitem__, top_list))
         vec = dict(zip(top_terms, kept.tolist(), strict=True))
+        names = set(compress(top_terms, named[top].tolist()))
         svec = vec
         if cfg.novel_weight != 1.0:
             # A term no earlier article had cannot be in any story: for *scoring* it would
@@ -386,17 +458,14 @@ class OnlineClusterer:
                 damped = np.where(novel, kept * cfg.novel_weight, kept)
                 damped /= float(np.sqrt(damped @ damped)) or 1.0
                 svec = dict(zip(top_terms, damped.tolist(), strict=True))
+        title_terms = features.title_terms.split("\0") if features.title_terms else []
         tvec: dict[str, float] = {}
         if cfg.title_factor > 0 and len(title_terms) >= cfg.title_min_terms:
-            table = self._idf  # this document is counted already: the same idf as above
-            title_idf = table.idf(table.counts[table.buckets(list(title_terms))]).tolist()
-            boost = cfg.name_boost
-            tvec = _unit(
-                [
-                    (term, (1.0 + math.log(n)) * w * (boost if term in names else 1))
-                    for (term, n), w in zip(title_terms.items(), title_idf, strict=True)
-                ]
-            )
+            # This document is counted already: the same idf as above.
+            tweights = features.title_tf * table.idf(table.counts[features.title_buckets])
+            if cfg.name_boost != 1.0:
+                tweights[features.title_named] *= cfg.name_boost
+            tvec = _unit(list(zip(title_terms, tweights.tolist(), strict=True)))
         lookup = top_terms[: cfg.lookup_terms]
         if cfg.lookup_title_terms:
             # The title states the event: its rarest terms always look up candidates, even
@@ -406,7 +475,7 @@ class OnlineClusterer:
                 extra.sort(key=lambda term: (-vec[term], term))
                 del extra[cfg.lookup_title_terms :]
             lookup += extra
-        return _Article(vec, svec, tvec, names & vec.keys(), lookup, t)
+        return _Article(vec, svec, tvec, names, lookup, t)
 
     # ------------------------------------------------------------------ matching
 
@@ -425,7 +494,7 @@ class OnlineClusterer:
         get = acc.get
         # Remembered stories are indexed by their name-like terms only (reopening and
         # threads need shared names anyway), which keeps that index small and specific.
-        lookup = art.lookup if decay else art.name_lookup(self.config.lookup_terms)
+        lookup = art.lookup if decay else art.name_lookup(self.config.memory_lookup_terms)
         for term in lookup:
             posting = postings.get(term)
             if posting:
@@ -715,12 +784,12 @@ def _unit(weights: list[tuple[str, float]]) -> dict[str, float]:
 
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    """Sparse dot product over the shared keys (found in C). ``fsum`` is exactly rounded,
-    so the result does not depend on the set's (per-process, salted) iteration order."""
-    common = a.keys() & b.keys()
-    if not common:
-        return 0.0
-    return math.fsum([a[k] * b[k] for k in common])
+    """Sparse dot product: the smaller side's terms looked up in the other, all in C.
+    Summed in the smaller dict's insertion order, which snapshots preserve, so a restored
+    clusterer computes bit-identical similarities."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(map(mul, a.values(), map(b.get, a.keys(), repeat(0.0))))
 
 
 def _cosine(a: _Story, b: _Story) -> float:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -130,8 +131,16 @@ class TermNormaliser:
         if len(memo) + len(tokens) > _MEMO_LIMIT:
             memo.clear()
             self._named.clear()
+        named = self._named
         for token in tokens:
-            parts = _WORD_RE.findall(token.lower())
+            lower = token.lower()
+            if lower.isalpha():  # most tokens: one plain word (what the regex would find)
+                key = self.word(lower)
+                memo[token] = key
+                if key and "A" <= token[0] <= "Z":
+                    named.add(token)
+                continue
+            parts = _WORD_RE.findall(lower)
             if not parts:
                 key = ""
             elif len(parts) == 1:
@@ -142,13 +151,18 @@ class TermNormaliser:
                 key = self.word(max(parts, key=len))
             memo[token] = key
             if key and not key.isdigit() and _CAPITAL_RE.match(token):
-                self._named.add(token)
+                named.add(token)
 
     def count(self, tokens: list[str]) -> Counter[str]:
-        """Term key -> count over whitespace-split tokens ("" collects dropped ones)."""
+        """Term key -> count over whitespace-split tokens ("" collects dropped ones).
+
+        Keys come in text order (first occurrence) whatever the memo holds, so the result
+        is a pure function of ``tokens``: a restored clusterer, or a worker process with
+        its own memo, weighs ties exactly as an uninterrupted one.
+        """
         memo = self._memo
         counts = Counter(map(memo.get, tokens))  # one C-level pass on a warm memo
-        if None in counts:  # new tokens: analyse them once, then count again
+        if None in counts:  # new tokens: analyse them once, then count again in order
             new = set(tokens).difference(memo)
             if len(memo) + len(new) > _MEMO_LIMIT:
                 memo.clear()
@@ -196,6 +210,67 @@ def term_counts(
     return counts, names, title_terms
 
 
+class Features(NamedTuple):
+    """One article tokenised: everything the clusterer takes from its text.
+
+    A pure function of the title, the text and the settings (``featurise``), so worker
+    processes can compute it for the clusterer; arrays and NUL-joined strings, because
+    they cross a process boundary far faster than dicts of strings.
+    """
+
+    terms: str  # term keys in text order (first occurrence), joined by NUL
+    tf: np.ndarray  # 1 + ln(weighted count) of each term
+    buckets: np.ndarray  # each term's document-frequency bucket
+    named: np.ndarray  # whether each term is name-like
+    title_terms: str  # the title's term keys, NUL-joined
+    title_tf: np.ndarray
+    title_buckets: np.ndarray
+    title_named: np.ndarray
+
+
+_NO_FLOATS = np.zeros(0)
+_NO_INTS = np.zeros(0, np.int64)
+_NO_FLAGS = np.zeros(0, bool)
+EMPTY_FEATURES = Features("", _NO_FLOATS, _NO_INTS, _NO_FLAGS, "", _NO_FLOATS, _NO_INTS, _NO_FLAGS)
+
+
+def featurise(
+    title: str,
+    text: str,
+    normalise: TermNormaliser,
+    *,
+    title_weight: float,
+    lead_chars: int,
+    bucket_mask: int,
+) -> Features:
+    """``term_counts`` as arrays, with each term's bucket in a ``HashedIdf`` of that mask."""
+    counts, names, title_counts = term_counts(
+        title, text, normalise, title_weight=title_weight, lead_chars=lead_chars
+    )
+    if not counts:
+        return EMPTY_FEATURES
+    terms = list(counts)
+    n = len(terms)
+    title_terms = list(title_counts)
+    m = len(title_terms)
+    return Features(
+        "\0".join(terms),
+        1.0 + np.log(np.fromiter(counts.values(), float, n)),
+        term_buckets(terms, bucket_mask),
+        np.fromiter(map(names.__contains__, terms), bool, n),
+        "\0".join(title_terms),
+        1.0 + np.log(np.fromiter(title_counts.values(), float, m)),
+        term_buckets(title_terms, bucket_mask) if m else _NO_INTS,
+        np.fromiter(map(names.__contains__, title_terms), bool, m),
+    )
+
+
+def term_buckets(terms: list[str], mask: int) -> np.ndarray:
+    """crc32 of each term's UTF-8 bytes, masked (C-level maps: no Python per term)."""
+    crcs = np.fromiter(map(zlib.crc32, map(str.encode, terms)), np.int64, len(terms))
+    return crcs & mask
+
+
 def term_bucket(term: str, mask: int) -> int:
     """Stable bucket of a term (crc32: the same in every process, unlike ``hash``)."""
     return zlib.crc32(term.encode("utf-8")) & mask
@@ -216,10 +291,13 @@ class HashedIdf:
         self.counts = np.zeros(1 << bits, dtype=np.uint32)
         self.n_docs = 0
 
+    @property
+    def mask(self) -> int:
+        return self._mask
+
     def buckets(self, terms: list[str]) -> np.ndarray:
-        """crc32 of each term's UTF-8 bytes, masked (C-level maps: no Python per term)."""
-        crcs = np.fromiter(map(zlib.crc32, map(str.encode, terms)), np.int64, len(terms))
-        return crcs & self._mask
+        """Each term's bucket (see ``term_buckets``)."""
+        return term_buckets(terms, self._mask)
 
     def add_document(self, buckets: np.ndarray) -> np.ndarray:
         """Count one document (each bucket once) and return the updated frequencies."""
