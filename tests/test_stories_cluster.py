@@ -456,6 +456,7 @@ def test_add_many_with_worker_processes_equals_add_one_by_one() -> None:
         assert got == expected, (processes, batch)
         assert clusterer.snapshot() == serial.snapshot()
     assert list(OnlineClusterer().add_many([], processes=2)) == []
+    assert cluster_documents(docs, processes=2) == cluster_documents(docs, processes=1)
 
 
 def test_add_many_stopped_early_leaves_no_worker_process_behind() -> None:

@@ -28,8 +28,9 @@ clock's time. A story closes when the clock has moved ``window_days`` past its l
 article; it then leaves the active index for a bounded *memory* of closed stories
 (``memory_days``, at most ``memory_max_stories``; oldest forgotten first), used for:
 
-* reopening: an article that matches a closed story strongly (``reopen_threshold`` on the
-  undecayed similarity) and whose headline is about it rejoins it under its old id: late
+* reopening: an article that matches a closed story as well as joining would
+  (``reopen_threshold`` on the undecayed similarity) and whose headline is about it
+  rejoins it under its old id: late
   follow-ups and misdated copies of an event. "About it" means at least
   ``reopen_min_names`` shared name-like terms and a title cosine of ``reopen_min_title``,
   or titles that agree on their own (``reopen_title_match``). A story that went quiet
@@ -62,6 +63,7 @@ import hashlib
 import heapq
 import json
 import math
+import os
 import struct
 import zlib
 from collections import OrderedDict, deque
@@ -129,7 +131,8 @@ class ClusterConfig:
     # in a real stream the count cap below binds long before (20,000 stories ~ months)
     memory_max_stories: int = 20_000  # and at most this many (oldest forgotten first)
     memory_terms: int = 40  # a remembered story keeps its top terms
-    reopen_threshold: float = 0.30  # undecayed similarity to reopen a closed story
+    reopen_threshold: float = 0.20  # undecayed similarity to reopen a closed story (the
+    # join threshold: the headline test below, not a higher bar, keeps other events out)
     reopen_min_names: int = 2  # shared name-like terms needed to reopen,
     reopen_min_title: float = 0.2  # and at least this title cosine with the story's titles
     reopen_title_match: float = 0.5  # titles agreeing this much reopen without shared names
@@ -806,22 +809,34 @@ def _unpost(postings: dict[str, dict[int, None]], term: str, seq: int) -> None:
             del postings[term]
 
 
+# Below this many articles, starting a tokenising worker (~0.3 s) costs more than it saves.
+PARALLEL_MIN_DOCS = 5_000
+
+
 def cluster_documents(
-    docs: Iterable[ClusterDoc], config: ClusterConfig = ClusterConfig()
+    docs: Iterable[ClusterDoc],
+    config: ClusterConfig = ClusterConfig(),
+    *,
+    processes: int | None = None,
 ) -> dict[str, str]:
     """Doc id -> story id, clustering in time order: sorted by (published, id), undated
     articles first (their time is unknown, so they sort as the earliest). Ids of stories
-    merged away are resolved to their survivors."""
+    merged away are resolved to their survivors.
+
+    ``processes`` as in ``OnlineClusterer.add_many`` (the result is the same); by default
+    2 when there are ``PARALLEL_MIN_DOCS`` articles or more and two CPUs, else 1."""
 
     def order(doc: ClusterDoc) -> tuple[float, str]:
         ts = _timestamp(doc.published)
         return (-math.inf if ts is None else ts, doc.id)
 
+    ordered = sorted(docs, key=order)
+    if processes is None:
+        processes = 2 if len(ordered) >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 1
     clusterer = OnlineClusterer(config)
     out: dict[str, str] = {}
     alias: dict[str, str] = {}
-    for doc in sorted(docs, key=order):
-        a = clusterer.add(doc)
+    for doc, a in zip(ordered, clusterer.add_many(ordered, processes=processes), strict=True):
         out[doc.id] = a.story_id
         for old in a.merged_from:
             alias[old] = a.story_id
