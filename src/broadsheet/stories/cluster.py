@@ -30,8 +30,8 @@ article; it then leaves the active index for a bounded *memory* of closed storie
 
 * reopening: an article that matches a closed story as well as joining would
   (``reopen_threshold`` on the undecayed similarity) and whose headline is about it
-  rejoins it under its old id: late
-  follow-ups and misdated copies of an event. "About it" means at least
+  rejoins it under its old id: late follow-ups and misdated copies of an event. "About
+  it" means at least
   ``reopen_min_names`` shared name-like terms and a title cosine of ``reopen_min_title``,
   or titles that agree on their own (``reopen_title_match``). A story that went quiet
   shares a topic's names with many later events (another launch by the same country,
