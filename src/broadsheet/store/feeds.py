@@ -71,14 +71,16 @@ def sync_outlets(session: Session, outlets: Iterable[Outlet]) -> SyncReport:
 
 def outlet_for_host(session: Session, url: str) -> OutletRow | None:
     host = host_of(url)
-    best: OutletRow | None = None
+    best: int | None = None
     best_len = -1
-    for row in session.scalars(select(OutletRow)):
-        for domain in row.domains or []:
+    # Columns only: this runs once per ingested article over every outlet, and building
+    # ORM objects for all of them was most of the cost of JSON-lines ingest.
+    for outlet_id, domains in session.execute(select(OutletRow.id, OutletRow.domains)):
+        for domain in domains or ():
             domain = domain.lower()
             if (host == domain or host.endswith("." + domain)) and len(domain) > best_len:
-                best, best_len = row, len(domain)
-    return best
+                best, best_len = outlet_id, len(domain)
+    return None if best is None else session.get(OutletRow, best)
 
 
 def _slug_for_host(host: str) -> str:
