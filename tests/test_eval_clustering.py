@@ -165,6 +165,14 @@ def test_throughput_rows_score_the_stories_against_the_synthetic_events(
         assert r.articles_per_second > 0 and r.active_stories > 0
         assert 0.5 < r.events_bcubed_precision <= 1 and 0.5 < r.events_bcubed_recall <= 1
     assert "events B³ P" in throughput_markdown(rows)
+    assert all(r.tail_microseconds_per_article > 0 for r in rows)
+    # Two processes cluster the same stream into the same stories.
+    parallel = benchmark_throughput((400,), [path], processes=2)[0]
+    assert parallel.processes == 2
+    assert (parallel.active_stories, parallel.closed_stories) == (
+        rows[1].active_stories, rows[1].closed_stories
+    )
+    assert parallel.events_bcubed_precision == rows[1].events_bcubed_precision
 
 
 @pytest.mark.realdata

@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import re
 import resource
@@ -581,7 +582,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--throughput", action="store_true", help="also run the 10k/30k/100k")
     parser.add_argument("--sizes", default="10000,30000,100000")
-    parser.add_argument("--processes", type=int, default=1, help="for --throughput")
+    parser.add_argument(
+        "--processes", type=int, default=min(2, os.cpu_count() or 1), help="for --throughput"
+    )
     parser.add_argument("--tune", action="store_true", help="print the baselines' grids")
     args = parser.parse_args(argv)
     for path in args.files:

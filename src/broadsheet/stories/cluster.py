@@ -31,12 +31,11 @@ article; it then leaves the active index for a bounded *memory* of closed storie
 * reopening: an article that matches a closed story as well as joining would
   (``reopen_threshold`` on the undecayed similarity) and whose headline is about it
   rejoins it under its old id: late follow-ups and misdated copies of an event. "About
-  it" means at least
-  ``reopen_min_names`` shared name-like terms and a title cosine of ``reopen_min_title``,
-  or titles that agree on their own (``reopen_title_match``). A story that went quiet
-  shares a topic's names with many later events (another launch by the same country,
-  another New Year's Eve in the same city); a follow-up of the *same* event says so in
-  its headline;
+  it" means at least ``reopen_min_names`` shared name-like terms and a title cosine of
+  ``reopen_min_title``, or titles that agree on their own (``reopen_title_match``). A
+  story that went quiet shares a topic's names with many later events (another launch by
+  the same country, another New Year's Eve in the same city); a follow-up of the *same*
+  event says so in its headline;
 * threads: a new story takes the ``thread_id`` of the most similar active or remembered
   story within ``thread_days`` that it resembles at the lower ``thread_threshold`` and
   shares at least ``thread_min_names`` name-like terms with ("talks announced", "talks
