@@ -91,10 +91,6 @@ def _batched(items: Iterable[ClusterDoc], size: int) -> Iterator[list[ClusterDoc
         yield chunk
 
 
-def _by_score(kv: tuple[int, float]) -> tuple[float, int]:
-    return (-kv[1], kv[0])  # best accumulated weight first, then the older story
-
-
 @dataclass(frozen=True)
 class ClusterConfig:
     """Settings of the online clusterer. The defaults are the evaluated ones (tuned on
@@ -506,16 +502,14 @@ class OnlineClusterer:
         if not acc:
             return []
         cfg = self.config
-        ranked = (
-            sorted(acc.items(), key=_by_score)
-            if len(acc) <= cfg.max_candidates
-            else heapq.nsmallest(cfg.max_candidates, acc.items(), key=_by_score)
-        )
+        # Best accumulated weight first, then the older story; plain tuples compare in C,
+        # which a key function would not.
+        ranked = heapq.nsmallest(cfg.max_candidates, [(-w, seq) for seq, w in acc.items()])
         half_life = cfg.half_life_days * _DAY
         floor = cfg.decay_floor
         title_factor = cfg.title_factor
         out = []
-        for seq, _ in ranked:
+        for _, seq in ranked:
             story = stories[seq]
             cos = _dot(vec, story.centroid) / story.norm if story.norm else 0.0
             tcos = 0.0
