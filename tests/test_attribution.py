@@ -326,3 +326,24 @@ def test_dateline_is_not_part_of_the_source() -> None:
     (a,) = extract_attributions(text)
     assert a.source is not None and a.source.text == "Port officials"
     assert a.content.text == "the strike was over"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("The Institute for Coastal Flood Research said the barrier held.",
+         "Institute for Coastal Flood Research"),
+        ("According to the Bureau of Harbour Statistics, tonnage fell.",
+         "Bureau of Harbour Statistics"),
+        ("The Department of Ports and Waterways said it would appeal.",
+         "Department of Ports and Waterways"),
+        # A person after the organisation is the speaker.
+        ("Bank of Wessex governor Ada Brennan said rates would rise.", "Ada Brennan"),
+        # An organisation set off by a comma keeps its full name.
+        ("The Union of Dock Workers, which speaks for Harbour Pilots, said pay was too low.",
+         "Union of Dock Workers"),
+    ],
+)
+def test_organisation_names_joined_by_of_and_for_are_one_speaker(text: str, speaker: str) -> None:
+    (a,) = extract_attributions(text)
+    assert a.speaker == speaker

@@ -1785,6 +1785,34 @@ class _Names:
         return best or name
 
 
+_ORG_JOINERS = {"of", "for", "and", "&"}
+
+
+def _joined_org(d: _Doc, runs: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The source's first capitalised run joined to the next by of/for/and, when that names
+    an organisation: "Centers for Disease Control and Prevention", "Bureau of Labor
+    Statistics" (as separate runs the speaker would be the last one, "Disease Control")."""
+    if not runs:
+        return None
+    a, b = runs[0]
+    joined = 0
+    for ra, rb in runs[1:]:
+        if ra != b + 2 or d.low[b + 1] not in _ORG_JOINERS or _possessive(d.toks[b]):
+            break
+        b = rb
+        joined += 1
+    # Another name after it ("Bank of England governor Mark Carney") is the speaker, unless
+    # a comma sets it off (", which represents ...").
+    rest = runs[joined + 1 :]
+    if rest and "," not in d.toks[b + 1 : rest[0][0]]:
+        return None
+    if not joined or not _is_orgish(d, a, b):
+        return None
+    if d.low[a] in {"the", "a", "an"}:
+        a += 1
+    return a, b
+
+
 def _speaker(
     d: _Doc, src: tuple[int, int], names: _Names
 ) -> tuple[str | None, str]:
@@ -1815,6 +1843,9 @@ def _speaker(
             if _possessive(d.toks[rb]):
                 continue
             return names.outlet(run, d.starts[ra]), "outlet"
+    org = _joined_org(d, runs)
+    if org is not None:
+        return _clean_name(_run_text(d, *org)), "org"
     candidates = []
     for ra, rb in runs:
         if _possessive(d.toks[rb]) or (rb + 1 <= b and d.toks[rb + 1] in {"’s", "'s", "’"}):

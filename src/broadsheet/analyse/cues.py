@@ -384,6 +384,8 @@ ORG_WORDS = {
     "states", "nations", "republicans", "democrats", "gop", "fbi", "cia", "nsa", "un",
     "nato", "eu", "isis", "white", "pentagon", "kremlin", "daily", "tribune", "herald",
     "magazine", "review", "telegraph", "guardian", "observer", "examiner", "monitor",
+    "centers", "centres", "bureau", "authority", "organization", "organisation",
+    "coalition", "alliance", "institutes", "agencies", "departments", "ministries",
 }
 
 # News outlets, matched case-sensitively against source names; the bundled registry's
