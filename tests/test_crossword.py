@@ -32,6 +32,7 @@ from broadsheet.puzzles.crossword import (
     pattern_slots,
 )
 from broadsheet.puzzles.words import (
+    _sentence_score,
     _web2,
     blank_clue,
     is_blocked,
@@ -464,3 +465,18 @@ def test_realdata_thirty_days(allsides_store: Store) -> None:
     assert len({d.isoformat() for d in REAL_DAYS}) == 30
     assert sum(t > 0 for t in themes) >= 25  # the week's news is in (almost) every grid
     print(f"30 days: {sum(times):.1f}s, slowest {max(times):.1f}s, themes {themes}")
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        "(Reporting by Tom Fenwick and Ada Brennan; Editing by Ruth Okafor)",
+        "Harbour pilots march through Porthaven on Monday (Ruth Okafor/AP)",
+        "Harbour pilots march through Porthaven on Monday, photo ©Ruth Okafor",
+        "Harbour pilots march through Porthaven on Monday in the rain",  # a caption
+        "Hint: the pilots marched through Porthaven on Monday in the rain.",
+    ],
+)
+def test_clue_sentences_prefer_prose_over_credits_and_captions(furniture: str) -> None:
+    prose = "Harbour pilots marched through Porthaven on Monday to demand safer night shifts."
+    assert _sentence_score(furniture, 1) < _sentence_score(prose, 1) - 1.0

@@ -213,15 +213,23 @@ def _sentence_score(sentence: str, count: int) -> float:
     if sentence[:1].islower():
         score -= 1.0
     if sentence[-1:] not in ".!?\"”’'":
-        score -= 0.8
+        score -= 2.0  # captions and headlines caught in the text have no full stop
     if sentence.isupper():
         score -= 3.0
     if "|" in sentence or _LABEL_RE.match(sentence):
         score -= 2.0  # "READ MORE: ...", "Photos: ...", "Updated | ...": page furniture
+    if _CREDIT_RE.search(sentence):
+        score -= 6.0  # "(Reporting by ...; Editing by ...)", "(Jane Roe/AP)", "© AFP"
     return score
 
 
-_LABEL_RE = re.compile(r"^(?:[A-Z][A-Z ]{2,}|Photos?|Video|Watch|Updated|Related):")
+_LABEL_RE = re.compile(r"^(?:[A-Z][A-Z ]{2,}|Photos?|Video|Watch|Updated|Related|[A-Z][a-z]+):\s")
+# Wire and photo credits: a copyright sign, a byline credit, or a closing parenthesis that
+# names an agency or has a photographer/agency slash.
+_CREDIT_RE = re.compile(
+    r"©|\b(?:Reporting|Writing|Editing|Edited|Additional reporting) by\b"
+    r"|\([^()]*(?:/|\b(?:AP|AFP|PA|Reuters|Getty|EPA|Shutterstock)\b)[^()]*\)\W*$"
+)
 
 
 @dataclass(slots=True)
