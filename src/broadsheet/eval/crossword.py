@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from broadsheet.eval.timing import timing_summary
 from broadsheet.puzzles.crossword import (
     Crossword,
     CrosswordError,
@@ -35,25 +36,6 @@ from broadsheet.store import Store
 from broadsheet.store.schema import ArticleRow, BriefingRow
 
 __all__ = ["benchmark_crosswords", "render_crossword_markdown", "source_problems"]
-
-
-def _quantile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    rank = max(1, min(len(ordered), round(q * len(ordered) + 0.5 - 1e-9)))
-    return ordered[rank - 1]
-
-
-def _timing(wall: list[float], cpu: list[float]) -> dict[str, float]:
-    return {
-        "median_s": statistics.median(wall) if wall else 0.0,
-        "p90_s": _quantile(wall, 0.9),
-        "max_s": max(wall, default=0.0),
-        "mean_s": statistics.fmean(wall) if wall else 0.0,
-        "median_cpu_s": statistics.median(cpu) if cpu else 0.0,
-        "max_cpu_s": max(cpu, default=0.0),
-    }
 
 
 def source_problems(cw: Crossword, session: Session) -> list[str]:
@@ -142,7 +124,7 @@ def benchmark_crosswords(
             "filled": filled,
             "failed": row["failed"],
             "problems": row["problems"],
-            **_timing(row["wall"], row["cpu"]),
+            **timing_summary(row["wall"], row["cpu"]),
             "mean_attempts": mean("attempts"),
             "max_attempts": max(row["attempts"], default=0),
             "mean_placements": mean("placements"),
@@ -155,7 +137,7 @@ def benchmark_crosswords(
         }
     return {
         "days": [d.isoformat() for d in day_list],
-        "vocabulary": _timing(vocab_wall, vocab_cpu),
+        "vocabulary": timing_summary(vocab_wall, vocab_cpu),
         "sizes": sizes_out,
         "seconds": time.perf_counter() - started,
         "python": platform.python_version(),

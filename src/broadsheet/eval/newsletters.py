@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,10 +21,9 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from broadsheet.eval.serving import free_port, seed_stories
+from broadsheet.eval.serving import free_port, scratch_store, seed_stories
 from broadsheet.newsletters.compose import issue_for, latest_day
 from broadsheet.newsletters.mailer import SmtpSettings, send_issue
-from broadsheet.store import Store
 from broadsheet.store.schema import SubscriberRow
 
 
@@ -40,12 +38,7 @@ class SendBenchmark:
 
 def benchmark_send(count: int = 10_000, workdir: Path | None = None, *, connections: int = 4,
                    on_progress=None) -> SendBenchmark:  # type: ignore[no-untyped-def]
-    work = Path(workdir or tempfile.mkdtemp(prefix="broadsheet-send-"))
-    work.mkdir(parents=True, exist_ok=True)
-    db = work / "send.db"
-    if db.exists():
-        db.unlink()
-    store = Store(f"sqlite:///{db}")
+    _, store = scratch_store(workdir, "send")
     seed_stories(store, 60)
     now = datetime.now(UTC)
     with store.session() as session:

@@ -78,6 +78,17 @@ def _record(rng: random.Random, story_id: str, outlets: list[tuple[str, str]]) -
     }
 
 
+def scratch_store(workdir: Path | None, name: str) -> tuple[Path, Store]:
+    """A benchmark's folder (``workdir`` or a new temporary one) and a new, empty SQLite
+    store ``NAME.db`` in it (an old one there is deleted)."""
+    work = Path(workdir or tempfile.mkdtemp(prefix=f"broadsheet-{name}-"))
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / f"{name}.db"
+    if db.exists():
+        db.unlink()
+    return work, Store(f"sqlite:///{db}")
+
+
 def seed_stories(store: Store, count: int, *, seed: int = 11) -> list[str]:
     """``count`` stories with briefings, in threads of three, spread over 60 days."""
     rng = random.Random(seed)
@@ -205,17 +216,12 @@ def benchmark_story_pages(
     wrk = shutil.which("wrk")
     if wrk is None:
         raise RuntimeError("the load tool wrk is not installed (apt-get install -y wrk)")
-    work = Path(workdir or tempfile.mkdtemp(prefix="broadsheet-load-"))
-    work.mkdir(parents=True, exist_ok=True)
-    db = work / "load.db"
-    if db.exists():
-        db.unlink()
-    store = Store(f"sqlite:///{db}")
+    work, store = scratch_store(workdir, "load")
     ids = seed_stories(store, count)
     store.close()
     (work / "ids.txt").write_text("\n".join(ids) + "\n")
     (work / "load.lua").write_text(_LUA % (work / "ids.txt"))
-    env = dict(os.environ, BROADSHEET_DATABASE_URL=f"sqlite:///{db}",
+    env = dict(os.environ, BROADSHEET_DATABASE_URL=store.url,
                BROADSHEET_DATA_DIR=str(work))
     results: list[tuple[str, LoadResult]] = []
     for phase, warm in (("cold", False), ("warm", True)):

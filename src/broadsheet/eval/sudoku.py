@@ -17,9 +17,10 @@ import platform
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
+from broadsheet.eval.timing import timing_summary
 from broadsheet.puzzles.sudoku import (
     DIFFICULTIES,
     TECHNIQUES,
@@ -29,25 +30,6 @@ from broadsheet.puzzles.sudoku import (
     generate_set,
     grade,
 )
-
-
-def _quantile(values: Sequence[float], q: float) -> float:
-    """The q-quantile by the nearest-rank rule (p90 of 200 values is the 180th)."""
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    rank = max(1, min(len(ordered), round(q * len(ordered) + 0.5 - 1e-9)))
-    return ordered[rank - 1]
-
-
-def _timing(wall: list[float], cpu: list[float]) -> dict[str, float]:
-    return {
-        "median_s": statistics.median(wall) if wall else 0.0,
-        "p90_s": _quantile(wall, 0.9),
-        "max_s": max(wall, default=0.0),
-        "mean_s": statistics.fmean(wall) if wall else 0.0,
-        "median_cpu_s": statistics.median(cpu) if cpu else 0.0,
-    }
 
 
 def _timed(make: Callable[[], Any]) -> tuple[Any, float, float]:
@@ -95,7 +77,7 @@ def benchmark_sudoku(count_per_difficulty: int = 200, seed: str = "bench") -> di
             puzzles.append(puzzle)
             wall.append(w)
             cpu.append(c)
-        rows[difficulty] = {**_timing(wall, cpu), **_summary(puzzles, difficulty)}
+        rows[difficulty] = {**timing_summary(wall, cpu), **_summary(puzzles, difficulty)}
 
     set_wall: list[float] = []
     set_cpu: list[float] = []
@@ -108,7 +90,7 @@ def benchmark_sudoku(count_per_difficulty: int = 200, seed: str = "bench") -> di
             by_difficulty[difficulty].append(puzzle)
     sets = {
         "count": count_per_difficulty,
-        **_timing(set_wall, set_cpu),
+        **timing_summary(set_wall, set_cpu),
         "per_difficulty": {d: _summary(ps, d) for d, ps in by_difficulty.items()},
     }
     return {

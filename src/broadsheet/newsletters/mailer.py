@@ -30,7 +30,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -125,14 +125,14 @@ class SmtpConnection:
             smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return smtp
 
-    def send(self, message: EmailMessage | bytes, sender: str, recipient: str) -> None:
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[smtplib.SMTP]:
+        """The open connection (opened if needed), with SMTP errors turned into
+        ``TemporaryFailure`` / ``PermanentFailure`` and a lost connection closed."""
         try:
             if self._smtp is None:
                 self._smtp = self._open()
-            if isinstance(message, bytes):
-                self._smtp.sendmail(sender, [recipient], message)
-            else:
-                self._smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+            yield self._smtp
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             self._fail(code, reply)
@@ -141,6 +141,13 @@ class SmtpConnection:
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.close()
             raise TemporaryFailure(f"connection: {exc}") from exc
+
+    def send(self, message: EmailMessage | bytes, sender: str, recipient: str) -> None:
+        with self._transaction() as smtp:
+            if isinstance(message, bytes):
+                smtp.sendmail(sender, [recipient], message)
+            else:
+                smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
 
     def send_logged(self, data: bytes, sender: str, recipient: str,
                     before_end: Callable[[], None]) -> None:
@@ -152,10 +159,7 @@ class SmtpConnection:
         and its end follows in microseconds), and a kill before it leaves none (the server
         discards data that never ended, and the copy is sent again).
         """
-        try:
-            if self._smtp is None:
-                self._smtp = self._open()
-            smtp = self._smtp
+        with self._transaction() as smtp:
             smtp.ehlo_or_helo_if_needed()
             options = [f"size={len(data)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
             code, reply = smtp.mail(sender, options)
@@ -174,11 +178,6 @@ class SmtpConnection:
             code, reply = smtp.getreply()
             if code != 250:
                 self._fail(code, reply)
-        except smtplib.SMTPResponseException as exc:
-            self._fail(exc.smtp_code, exc.smtp_error)
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            self.close()
-            raise TemporaryFailure(f"connection: {exc}") from exc
 
     def _fail(self, code: int, reply: bytes | str) -> None:
         text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
