@@ -433,7 +433,7 @@ class OnlineClusterer:
             )
         if not features.terms:
             return _Article({}, {}, {}, set(), [], t)
-        terms = features.terms.split("\0")
+        terms = features.terms
         table = self._idf
         df = table.add_document(features.buckets)
         weights = features.tf * table.idf(df)
@@ -456,7 +456,7 @@ class OnlineClusterer:
                 damped = np.where(novel, kept * cfg.novel_weight, kept)
                 damped /= float(np.sqrt(damped @ damped)) or 1.0
                 svec = dict(zip(top_terms, damped.tolist(), strict=True))
-        title_terms = features.title_terms.split("\0") if features.title_terms else []
+        title_terms = features.title_terms
         tvec: dict[str, float] = {}
         if cfg.title_factor > 0 and len(title_terms) >= cfg.title_min_terms:
             # This document is counted already: the same idf as above.

@@ -214,15 +214,14 @@ class Features(NamedTuple):
     """One article tokenised: everything the clusterer takes from its text.
 
     A pure function of the title, the text and the settings (``featurise``), so worker
-    processes can compute it for the clusterer; arrays and NUL-joined strings, because
-    they cross a process boundary far faster than dicts of strings.
+    processes can compute it for the clusterer (``stories.workers`` sends it across).
     """
 
-    terms: str  # term keys in text order (first occurrence), joined by NUL
+    terms: list[str]  # term keys in text order (first occurrence)
     tf: np.ndarray  # 1 + ln(weighted count) of each term
     buckets: np.ndarray  # each term's document-frequency bucket
     named: np.ndarray  # whether each term is name-like
-    title_terms: str  # the title's term keys, NUL-joined
+    title_terms: list[str]  # the title's term keys
     title_tf: np.ndarray
     title_buckets: np.ndarray
     title_named: np.ndarray
@@ -231,7 +230,7 @@ class Features(NamedTuple):
 _NO_FLOATS = np.zeros(0)
 _NO_INTS = np.zeros(0, np.int64)
 _NO_FLAGS = np.zeros(0, bool)
-EMPTY_FEATURES = Features("", _NO_FLOATS, _NO_INTS, _NO_FLAGS, "", _NO_FLOATS, _NO_INTS, _NO_FLAGS)
+EMPTY_FEATURES = Features([], _NO_FLOATS, _NO_INTS, _NO_FLAGS, [], _NO_FLOATS, _NO_INTS, _NO_FLAGS)
 
 
 def featurise(
@@ -254,11 +253,11 @@ def featurise(
     title_terms = list(title_counts)
     m = len(title_terms)
     return Features(
-        "\0".join(terms),
+        terms,
         1.0 + np.log(np.fromiter(counts.values(), float, n)),
         term_buckets(terms, bucket_mask),
         np.fromiter(map(names.__contains__, terms), bool, n),
-        "\0".join(title_terms),
+        title_terms,
         1.0 + np.log(np.fromiter(title_counts.values(), float, m)),
         term_buckets(title_terms, bucket_mask) if m else _NO_INTS,
         np.fromiter(map(names.__contains__, title_terms), bool, m),
@@ -266,14 +265,10 @@ def featurise(
 
 
 def term_buckets(terms: list[str], mask: int) -> np.ndarray:
-    """crc32 of each term's UTF-8 bytes, masked (C-level maps: no Python per term)."""
+    """crc32 of each term's UTF-8 bytes, masked: the same in every process, unlike
+    ``hash`` (C-level maps: no Python per term)."""
     crcs = np.fromiter(map(zlib.crc32, map(str.encode, terms)), np.int64, len(terms))
     return crcs & mask
-
-
-def term_bucket(term: str, mask: int) -> int:
-    """Stable bucket of a term (crc32: the same in every process, unlike ``hash``)."""
-    return zlib.crc32(term.encode("utf-8")) & mask
 
 
 class HashedIdf:

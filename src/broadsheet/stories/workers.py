@@ -31,17 +31,22 @@ _Wire = tuple[str, bytes, bytes, bytes, str, bytes, bytes, bytes]
 
 
 def _to_wire(f: Features) -> _Wire:
+    """Term lists as one NUL-joined string each (terms never contain NUL), arrays as bytes."""
     return (
-        f.terms, f.tf.tobytes(), f.buckets.tobytes(), f.named.tobytes(),
-        f.title_terms, f.title_tf.tobytes(), f.title_buckets.tobytes(),
+        "\0".join(f.terms), f.tf.tobytes(), f.buckets.tobytes(), f.named.tobytes(),
+        "\0".join(f.title_terms), f.title_tf.tobytes(), f.title_buckets.tobytes(),
         f.title_named.tobytes(),
     )
 
 
+def _split(joined: str) -> list[str]:
+    return joined.split("\0") if joined else []
+
+
 def _from_wire(w: _Wire) -> Features:
     return Features(
-        w[0], np.frombuffer(w[1], float), np.frombuffer(w[2], np.int64),
-        np.frombuffer(w[3], bool), w[4], np.frombuffer(w[5], float),
+        _split(w[0]), np.frombuffer(w[1], float), np.frombuffer(w[2], np.int64),
+        np.frombuffer(w[3], bool), _split(w[4]), np.frombuffer(w[5], float),
         np.frombuffer(w[6], np.int64), np.frombuffer(w[7], bool),
     )
 
