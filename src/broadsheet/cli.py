@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -1354,13 +1353,13 @@ def eval_clustering(
         str, typer.Option(help="Comma-separated stream sizes for --throughput.")
     ] = "10000,30000,100000",
     processes: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
             help="For --throughput: processes to use (1: all in this one; 2: one more "
             "tokenises articles while this one clusters). Default: the CPU count, at most 2.",
         ),
-    ] = min(2, os.cpu_count() or 1),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per report.")] = False,
 ) -> None:
     """Pairwise and B-cubed P/R/F1 vs TF-IDF+agglomerative and title-Jaccard baselines."""
@@ -1369,6 +1368,9 @@ def eval_clustering(
         evaluate_clustering,
         throughput_markdown,
     )
+    from broadsheet.stories.cluster import default_processes
+
+    processes = processes or default_processes()
 
     for path in paths:
         if not path.is_file():

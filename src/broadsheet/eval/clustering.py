@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import re
 import resource
@@ -52,7 +51,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from broadsheet.stories.cluster import ClusterConfig, ClusterDoc, OnlineClusterer
+from broadsheet.stories.cluster import (
+    ClusterConfig,
+    ClusterDoc,
+    OnlineClusterer,
+    default_processes,
+)
 from broadsheet.stories.text import STOP_WORDS
 
 SEED = 20240601
@@ -583,7 +587,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--throughput", action="store_true", help="also run the 10k/30k/100k")
     parser.add_argument("--sizes", default="10000,30000,100000")
     parser.add_argument(
-        "--processes", type=int, default=min(2, os.cpu_count() or 1), help="for --throughput"
+        "--processes", type=int, default=default_processes(), help="for --throughput"
     )
     parser.add_argument("--tune", action="store_true", help="print the baselines' grids")
     args = parser.parse_args(argv)

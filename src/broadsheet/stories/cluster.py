@@ -806,6 +806,12 @@ def _unpost(postings: dict[str, dict[int, None]], term: str, seq: int) -> None:
 PARALLEL_MIN_DOCS = 5_000
 
 
+def default_processes() -> int:
+    """Processes worth using for ``add_many``: one clusters, one tokenises (no more: the
+    clustering process is the bottleneck), so 2 when there are two CPUs."""
+    return min(2, os.cpu_count() or 1)
+
+
 def cluster_documents(
     docs: Iterable[ClusterDoc],
     config: ClusterConfig = ClusterConfig(),
@@ -825,7 +831,7 @@ def cluster_documents(
 
     ordered = sorted(docs, key=order)
     if processes is None:
-        processes = 2 if len(ordered) >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 1
+        processes = default_processes() if len(ordered) >= PARALLEL_MIN_DOCS else 1
     clusterer = OnlineClusterer(config)
     out: dict[str, str] = {}
     alias: dict[str, str] = {}
