@@ -42,7 +42,6 @@ gains words); keep the JSON of a published puzzle to show it again.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Sequence
@@ -52,6 +51,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from broadsheet.puzzles.rng import SplitMix64
 from broadsheet.puzzles.words import Vocabulary, WordInfo, load_vocabulary
 
 __all__ = [
@@ -78,31 +78,6 @@ class CrosswordError(Exception):
 
 
 # ---------------------------------------------------------------------------------------
-# Random numbers: SplitMix64, so puzzles do not depend on the ``random`` module.
-
-_MASK = (1 << 64) - 1
-
-
-class _Rng:
-    def __init__(self, key: str) -> None:
-        self.state = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big")
-
-    def next(self) -> int:
-        self.state = (self.state + 0x9E3779B97F4A7C15) & _MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-        return z ^ (z >> 31)
-
-    def below(self, n: int) -> int:
-        return self.next() % n
-
-    def shuffle(self, items: list[Any]) -> None:
-        for i in range(len(items) - 1, 0, -1):
-            j = self.below(i + 1)
-            items[i], items[j] = items[j], items[i]
-
-
 # ---------------------------------------------------------------------------------------
 # The puzzle
 
@@ -263,7 +238,7 @@ def _set_pair(blocks: list[list[bool]], r: int, c: int, value: bool) -> None:
     blocks[n - 1 - r][n - 1 - c] = value
 
 
-def make_pattern(size: int, rng: _Rng, *, max_len: int, blocks: int,
+def make_pattern(size: int, rng: SplitMix64, *, max_len: int, blocks: int,
                  restarts: int = 10) -> list[str] | None:
     """A symmetric block pattern ("#" and ".") with entries of MIN_LEN to ``max_len``
     letters and at least ``blocks`` blocks (as few more as the entry lengths need), all
@@ -733,7 +708,7 @@ class _LetterModel:
         return total
 
 
-def _ordered_words(vocab: Vocabulary, rng: _Rng, low: int, high: int,
+def _ordered_words(vocab: Vocabulary, rng: SplitMix64, low: int, high: int,
                    ) -> tuple[dict[int, list[str]], dict[int, list[float]]]:
     words: dict[int, list[str]] = {}
     bonus: dict[int, list[float]] = {}
@@ -746,7 +721,7 @@ def _ordered_words(vocab: Vocabulary, rng: _Rng, low: int, high: int,
     return words, bonus
 
 
-def _improve(pattern: list[str], model: _LetterModel, rng: _Rng, steps: int,
+def _improve(pattern: list[str], model: _LetterModel, rng: SplitMix64, steps: int,
              max_blocks: int) -> list[str]:
     """Hill-climbing on the pattern's score: add, remove or move a mirrored pair of blocks
     when the pattern stays valid (within ``max_blocks``) and scores higher."""
@@ -790,7 +765,7 @@ def _rows(grid: list[list[bool]]) -> list[str]:
     return ["".join(BLOCK if b else EMPTY for b in row) for row in grid]
 
 
-def _candidate_patterns(size: int, rng: _Rng, model: _LetterModel, max_blocks: int,
+def _candidate_patterns(size: int, rng: SplitMix64, model: _LetterModel, max_blocks: int,
                         ) -> list[list[str]]:
     """CANDIDATES[size] generated patterns with at most ``max_blocks`` blocks, best scored
     first."""
@@ -860,7 +835,7 @@ def _make(session: Session, day: date | str, size: int, kind: str,
     if size not in PATTERN_SHAPES:
         raise ValueError(f"size must be one of {sorted(PATTERN_SHAPES)}")
     vocab = vocabulary if vocabulary is not None else daily_vocabulary(session, day)
-    rng = _Rng(f"crossword:{kind}:{size}:{day.isoformat()}")
+    rng = SplitMix64(f"crossword:{kind}:{size}:{day.isoformat()}")
     by_length = vocab.by_length(MIN_LEN, size)
     available = sum(len(items) for items in by_length.values())
     if available < MIN_FILL_WORDS[size]:

@@ -45,8 +45,8 @@ relabelled, lines reordered within the symmetry, maybe a transpose), which keeps
 uniqueness but means the set's puzzles share no visible solution.
 
 **Daily puzzles.** ``daily_set(date)`` is ``generate_set`` seeded by SHA-256 of
-"sudoku:YYYY-MM-DD:all". All randomness comes from a small SplitMix64 generator defined here
-(not ``random``, never the salted ``hash()``) and the search has no time limits, so the same
+"sudoku:YYYY-MM-DD:all". All randomness comes from a small SplitMix64 generator (``puzzles.rng``;
+not ``random``, never the salted ``hash()``) and the search has no time limits, so the same
 date gives the same puzzles on every machine and Python version. Changing the generator's
 algorithm changes the puzzles.
 """
@@ -55,13 +55,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from itertools import combinations
 from operator import itemgetter
 from typing import Any
+
+from broadsheet.puzzles.rng import SplitMix64
 
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard", "expert")
 TIER: dict[str, int] = {name: tier for tier, name in enumerate(DIFFICULTIES, start=1)}
@@ -181,36 +182,6 @@ class _Contradiction(Exception):
 
 
 # ---------------------------------------------------------------------------------------------
-# Random numbers: SplitMix64, so puzzles do not depend on the ``random`` module's internals.
-
-_M64 = (1 << 64) - 1
-
-
-class _Rng:
-    def __init__(self, seed: int) -> None:
-        self.state = seed & _M64
-
-    def next64(self) -> int:
-        self.state = (self.state + 0x9E3779B97F4A7C15) & _M64
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
-        return z ^ (z >> 31)
-
-    def below(self, n: int) -> int:
-        # The modulo bias is under 1e-17 for n <= 81: irrelevant here.
-        return self.next64() % n
-
-    def shuffle(self, items: list[Any]) -> None:
-        for i in range(len(items) - 1, 0, -1):
-            j = self.below(i + 1)
-            items[i], items[j] = items[j], items[i]
-
-
-def _seed_int(key: str) -> int:
-    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big")
-
-
 # ---------------------------------------------------------------------------------------------
 # Parsing and formatting.
 
@@ -447,7 +418,7 @@ def _search(
     queue: list[int],
     limit: int,
     found: list[list[int]],
-    rng: _Rng | None,
+    rng: SplitMix64 | None,
     prefer: Sequence[int] | None = None,
 ) -> None:
     """Depth-first search on the cell with fewest candidates, after the singles.
@@ -489,7 +460,7 @@ def _search(
             return
 
 
-def _solutions(cells: Sequence[int], limit: int, rng: _Rng | None = None) -> list[list[int]]:
+def _solutions(cells: Sequence[int], limit: int, rng: SplitMix64 | None = None) -> list[list[int]]:
     found: list[list[int]] = []
     try:
         cand, vals, queue = _init(cells)
@@ -512,7 +483,7 @@ def solve(puzzle: str | Sequence[int]) -> str | None:
     return grid_string(found[0]) if found else None
 
 
-def _random_solution(rng: _Rng) -> list[int]:
+def _random_solution(rng: SplitMix64) -> list[int]:
     """A random solved grid: fill the cells in order, random digit order, backtracking."""
     cells = [0] * 81
     rows = [0] * 9
@@ -1363,7 +1334,7 @@ class _Digger:
             return None
 
 
-def _dig(solution: list[int], tier: int, floor: int, rng: _Rng) -> tuple[list[int], int]:
+def _dig(solution: list[int], tier: int, floor: int, rng: SplitMix64) -> tuple[list[int], int]:
     """Blank symmetric pairs, in random order, while the puzzle stays proper within ``tier``.
 
     Returns the puzzle and its tier.
@@ -1408,7 +1379,7 @@ class Sudoku:
         return format_grid(self.puzzle)
 
 
-def _mirrored_order(rng: _Rng) -> list[int]:
+def _mirrored_order(rng: SplitMix64) -> list[int]:
     """A random order of the 9 lines that keeps the mirror pairs (k, 8 - k) mirrored: any
     order of the first band's lines, the last band mirroring it, the two outer bands maybe
     swapped, and the middle band's outer lines maybe swapped."""
@@ -1421,7 +1392,7 @@ def _mirrored_order(rng: _Rng) -> list[int]:
 
 
 def _shuffle_grid(
-    cells: list[int], solution: list[int], rng: _Rng
+    cells: list[int], solution: list[int], rng: SplitMix64
 ) -> tuple[list[int], list[int]]:
     """The same puzzle under a random symmetry of the grid: digits relabelled, rows and
     columns reordered (bands stay bands, and the 180-degree symmetry of the clues is kept),
@@ -1446,7 +1417,7 @@ def _shuffle_grid(
     return out_cells, out_solution
 
 
-def _thin(cells: list[int], solution: list[int], tier: int, rng: _Rng) -> list[int]:
+def _thin(cells: list[int], solution: list[int], tier: int, rng: SplitMix64) -> list[int]:
     """Blank more pairs, in random order, while the puzzle keeps exactly this tier, until it
     is down to ``THIN_TO`` clues (or nothing more can go).
 
@@ -1482,7 +1453,7 @@ def _hunt(key: str, wanted: set[int]) -> dict[int, _Found]:
     thinned (``_thin``) and gets its own random symmetry of the grid, so a set's puzzles do
     not share a visible solution.
     """
-    rng = _Rng(_seed_int(key))
+    rng = SplitMix64(key)
     found: dict[int, _Found] = {}
     missing = set(wanted)
     if 1 in missing:
