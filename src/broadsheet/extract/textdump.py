@@ -626,8 +626,8 @@ def _reflow(raw: list[str]) -> list[str]:
     def wrapped(cur: str, nxt: str) -> bool:
         if not cur or not nxt or _BULLET_RE.match(nxt) or _SEP_RE.match(cur):
             return False
-        if _SEP_RE.match(nxt):
-            return False
+        if _SEP_RE.match(nxt) or _LINK_RE.match(cur) or _LINK_RE.match(nxt):
+            return False  # an inline "Read more: ..." link is a line of its own
         return len(cur) + 1 + len(nxt.split(" ", 1)[0]) > width
 
     joins = [wrapped(raw[i], raw[i + 1]) for i in range(len(raw) - 1)] + [False]
