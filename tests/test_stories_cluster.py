@@ -299,6 +299,26 @@ def test_a_closed_story_is_not_reopened_by_a_new_event_that_retells_it() -> None
     assert ungated.story_id == story_id_for("v1") and not ungated.new_story
 
 
+def test_a_short_headline_naming_a_closed_story_reopens_it() -> None:
+    # Two content words are too few for a title channel, but they still say what the
+    # article is about, which is what the reopening test asks of a headline.
+    clusterer = OnlineClusterer()
+    for doc in VOLCANO:
+        clusterer.add(doc)
+    clusterer.add(replace(BANK[0], published=at(24 * 8)))  # volcano story closes
+    follow_up = ClusterDoc(
+        "v-short",
+        "Tarragul: what now?",
+        "Ash still covers Puerto Sal a week after Mount Tarragul erupted on Isla Corvena. "
+        "Governor Elena Marsh said the 12,000 evacuated residents may return once the "
+        "Corvena Geological Institute declares the coast road safe from lava.",
+        at(24 * 9),
+        "Herald",
+    )
+    got = clusterer.add(follow_up)
+    assert got.story_id == story_id_for("v1") and not got.new_story
+
+
 def test_an_article_bridging_two_stories_merges_them_into_the_older() -> None:
     config = ClusterConfig(merge_threshold=0.3, join_threshold=0.2, title_factor=0, novel_weight=1)
     first = ClusterDoc("m1", "Alpha", "Quorn Vellar Ostrada Pinnacle Tessaly", at(0))

@@ -32,7 +32,8 @@ article; it then leaves the active index for a bounded *memory* of closed storie
   (``reopen_threshold`` on the undecayed similarity) and whose headline is about it
   rejoins it under its old id: late follow-ups and misdated copies of an event. "About
   it" means at least ``reopen_min_names`` shared name-like terms and a title cosine of
-  ``reopen_min_title``, or titles that agree on their own (``reopen_title_match``). A
+  ``reopen_min_title``, or titles that agree on their own (``reopen_title_match``); a
+  title too short for a title channel (``title_min_terms``) still counts here. A
   story that went quiet shares a topic's names with many later events (another launch by
   the same country, another New Year's Eve in the same city); a follow-up of the *same*
   event says so in its headline;
@@ -168,7 +169,7 @@ class Assignment:
 class _Article:
     """One article, vectorised: what matching and joining need."""
 
-    __slots__ = ("lookup", "names", "svec", "t", "tvec", "vec")
+    __slots__ = ("headline", "lookup", "names", "svec", "t", "tvec", "vec")
 
     def __init__(
         self,
@@ -178,10 +179,13 @@ class _Article:
         names: set[str],
         lookup: list[str],
         t: float | None,
+        headline: dict[str, float] | None = None,
     ) -> None:
         self.vec = vec  # unit vector, added to the centroid
         self.svec = svec  # the same with never-seen terms damped: used for scoring
         self.tvec = tvec  # unit title vector (empty: no title channel)
+        # The title's unit vector however short the title: for the headline tests only.
+        self.headline = tvec if headline is None else headline
         self.names = names
         self.lookup = lookup
         self.t = t
@@ -457,13 +461,17 @@ class OnlineClusterer:
                 damped /= float(np.sqrt(damped @ damped)) or 1.0
                 svec = dict(zip(top_terms, damped.tolist(), strict=True))
         title_terms = features.title_terms
-        tvec: dict[str, float] = {}
-        if cfg.title_factor > 0 and len(title_terms) >= cfg.title_min_terms:
+        headline: dict[str, float] = {}
+        if cfg.title_factor > 0 and title_terms:
             # This document is counted already: the same idf as above.
             tweights = features.title_tf * table.idf(table.counts[features.title_buckets])
             if cfg.name_boost != 1.0:
                 tweights[features.title_named] *= cfg.name_boost
-            tvec = _unit(list(zip(title_terms, tweights.tolist(), strict=True)))
+            headline = _unit(list(zip(title_terms, tweights.tolist(), strict=True)))
+        # A title of one or two terms ("How much will Equifax pay?") is too short to be a
+        # similarity channel of its own, but it still says what the article is about: the
+        # headline tests (name gate, reopening) use it.
+        tvec = headline if len(title_terms) >= cfg.title_min_terms else {}
         lookup = top_terms[: cfg.lookup_terms]
         if cfg.lookup_title_terms:
             # The title states the event: its rarest terms always look up candidates, even
@@ -473,7 +481,7 @@ class OnlineClusterer:
                 extra.sort(key=lambda term: (-vec[term], term))
                 del extra[cfg.lookup_title_terms :]
             lookup += extra
-        return _Article(vec, svec, tvec, names, lookup, t)
+        return _Article(vec, svec, tvec, names, lookup, t, headline)
 
     # ------------------------------------------------------------------ matching
 
@@ -487,7 +495,7 @@ class OnlineClusterer:
     ) -> list[_Scored]:
         """(similarity, seq, undecayed similarity, title cosine) of the best candidates,
         best first."""
-        vec, tvec, t = art.svec, art.tvec, art.t
+        vec, tvec, headline, t = art.svec, art.tvec, art.headline, art.t
         acc: dict[int, float] = {}
         get = acc.get
         # Remembered stories are indexed by their name-like terms only (reopening and
@@ -518,6 +526,8 @@ class OnlineClusterer:
                 tcos = tdot / story.tnorm
                 if title_factor * tdot / story.tnorm > cos:
                     cos = title_factor * tdot / story.tnorm
+            elif headline and story.tnorm:
+                tcos = _dot(headline, story.tcentroid) / story.tnorm
             sim = cos
             if decay:
                 if t is None or story.first is None:
