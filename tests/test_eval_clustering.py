@@ -10,6 +10,7 @@ import pytest
 
 from broadsheet.eval.clustering import (
     GoldDoc,
+    _interleaved_costs,
     bcubed_prf,
     benchmark_throughput,
     cluster_title_jaccard,
@@ -166,6 +167,8 @@ def test_throughput_rows_score_the_stories_against_the_synthetic_events(
         assert 0.5 < r.events_bcubed_precision <= 1 and 0.5 < r.events_bcubed_recall <= 1
     assert "events B³ P" in throughput_markdown(rows)
     assert all(r.tail_microseconds_per_article > 0 for r in rows)
+    assert all(r.next_microseconds_per_article > 0 for r in rows)
+    assert "next 5,000" in throughput_markdown(rows)
     # Two processes cluster the same stream into the same stories.
     parallel = benchmark_throughput((400,), [path], processes=2)[0]
     assert parallel.processes == 2
@@ -173,6 +176,26 @@ def test_throughput_rows_score_the_stories_against_the_synthetic_events(
         rows[1].active_stories, rows[1].closed_stories
     )
     assert parallel.events_bcubed_precision == rows[1].events_bcubed_precision
+
+
+def test_interleaved_costs_alternate_the_clusterers_batch_by_batch() -> None:
+    calls: list[tuple[str, int]] = []
+
+    class Recorder:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def add(self, doc: int) -> None:
+            calls.append((self.name, doc))
+
+    probes = [(Recorder("a"), list(range(5))), (Recorder("b"), list(range(10, 13)))]
+    costs = _interleaved_costs(probes, batch=2)  # type: ignore[arg-type]
+    assert calls == [
+        ("a", 0), ("a", 1), ("b", 10), ("b", 11),  # round 1: a first
+        ("b", 12), ("a", 2), ("a", 3),  # round 2: b first
+        ("a", 4),  # round 3: a first; b has no articles left
+    ]
+    assert len(costs) == 2 and all(c > 0 for c in costs)
 
 
 @pytest.mark.realdata

@@ -378,6 +378,11 @@ class ThroughputRow:
     # many have gone by (the whole-run average includes the cheap first days, when few
     # stories are open, and the start of the workers).
     tail_microseconds_per_article: float = 0.0
+    # The cost of the next ``_PROBE`` articles after this size, in one process, measured
+    # in batches that alternate with every other size's (see ``_interleaved_costs``): the
+    # sizes compared under the same machine conditions, which sequential runs on a shared
+    # VM are not (their speed drifts by ±20 %).
+    next_microseconds_per_article: float = 0.0
 
 
 def _fake_word(event: int, word: str) -> str:
@@ -472,6 +477,8 @@ def _peak_rss_mb() -> float:
 
 
 _TAIL = 5_000
+_PROBE = 5_000  # articles timed after each size, interleaved across sizes
+_PROBE_BATCH = 250
 
 
 class _TimedSource:
@@ -513,14 +520,23 @@ def benchmark_throughput(
     process's high-water mark (clusterer, source stories) plus the largest worker's. Each
     row also scores the stories against the synthetic events (B-cubed, merged ids
     resolved; see ``ThroughputRow``).
+
+    Then every size's clusterer takes its next ``_PROBE`` articles, in one process, in
+    batches interleaved across the sizes (``next_microseconds_per_article``): the fairest
+    answer to whether one more article costs more after 100k articles than after 10k.
+    The clusterers are all kept for that, so a row's peak RSS includes the smaller sizes'.
     """
     if not source_paths:
         raise ValueError("benchmark_throughput needs real story files to synthesise from")
+    # One stream for every size, longer than any of them needs: the probe articles after
+    # the largest size are mid-stream, not the thinning last hours of the synthetic span.
+    length = max(sizes) + _PROBE + max(sizes) // 10
     rows = []
+    probes: list[tuple[OnlineClusterer, list[ClusterDoc]]] = []
     for size in sizes:
         clusterer = OnlineClusterer(config or ClusterConfig())
         events: list[int] = []
-        stream = synthetic_stream(max(sizes), source_paths, events=events)
+        stream = synthetic_stream(length, source_paths, events=events)
         source = _TimedSource(islice(stream, size))
         story_of: list[str] = []
         alias: dict[str, str] = {}
@@ -558,20 +574,49 @@ def benchmark_throughput(
                 processes=processes,
             )
         )
+        # Kept alive for the interleaved probe: peak RSS of later rows includes them.
+        probes.append((clusterer, list(islice(stream, _PROBE))))
+    for row, cost in zip(rows, _interleaved_costs(probes), strict=True):
+        row.next_microseconds_per_article = cost
     return rows
+
+
+def _interleaved_costs(
+    probes: Sequence[tuple[OnlineClusterer, list[ClusterDoc]]], batch: int = _PROBE_BATCH
+) -> list[float]:
+    """µs per article of each clusterer on its own next articles, timed in alternating
+    batches (each clusterer goes first in turn), so that a slow or fast spell of the
+    machine falls on every clusterer alike."""
+    spent = [0.0] * len(probes)
+    longest = max((len(docs) for _, docs in probes), default=0)
+    for round_index, start in enumerate(range(0, longest, batch)):
+        for offset in range(len(probes)):
+            which = (round_index + offset) % len(probes)
+            clusterer, docs = probes[which]
+            chunk = docs[start : start + batch]
+            begin = time.perf_counter()
+            for doc in chunk:
+                clusterer.add(doc)
+            spent[which] += time.perf_counter() - begin
+    return [
+        seconds / len(docs) * 1e6 if docs else 0.0
+        for seconds, (_, docs) in zip(spent, probes, strict=True)
+    ]
 
 
 def throughput_markdown(rows: Sequence[ThroughputRow]) -> str:
     lines = [
         "| articles | seconds | articles/s | µs/article | µs/article, last 5,000 "
+        "| µs/article, next 5,000 (1 process, interleaved) "
         "| peak RSS MB | active stories | closed stories | mean chars | events B³ P "
         "| events B³ R |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r.articles:,} | {r.seconds:.1f} | {r.articles_per_second:,.0f} | "
             f"{r.microseconds_per_article:,.0f} | {r.tail_microseconds_per_article:,.0f} | "
+            f"{r.next_microseconds_per_article:,.0f} | "
             f"{r.peak_rss_mb:,.0f} | {r.active_stories:,} | "
             f"{r.closed_stories:,} | {r.mean_chars:,.0f} | {r.events_bcubed_precision:.3f} | "
             f"{r.events_bcubed_recall:.3f} |"
