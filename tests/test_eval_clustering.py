@@ -205,10 +205,10 @@ def test_giveme_broadsheet_beats_both_baselines() -> None:
     pytest.importorskip("sklearn", reason="the tfidf-agglomerative baseline needs scikit-learn")
     report = evaluate_clustering(GIVEME)
     ours = report.row("broadsheet").scores.bcubed_f1
-    # The brief asked for >= 0.95; the online clusterer reaches 0.919 on this set (its gold
+    # The brief asked for >= 0.95; the online clusterer reaches 0.938 on this set (its gold
     # splits related events that share actors and wording, and spans months; see
     # docs/benchmarks.md, "Story clustering"). Guard against decay.
-    assert ours >= 0.90
+    assert ours >= 0.93
     assert ours > report.row("tfidf-agglomerative").scores.bcubed_f1
     assert ours > report.row("title-jaccard").scores.bcubed_f1
     assert report.row("broadsheet").articles_per_second > 100
