@@ -463,7 +463,7 @@ class OnlineClusterer:
             if cfg.name_boost != 1.0:
                 tweights[features.title_named] *= cfg.name_boost
             headline = _unit(list(zip(title_terms, tweights.tolist(), strict=True)))
-        # A title of one or two terms ("How much will Equifax pay?") is too short to be a
+        # A title of one or two terms ("Tarragul: what now?") is too short to be a
         # similarity channel of its own, but it still says what the article is about: the
         # headline tests (name gate, reopening) use it.
         tvec = headline if len(title_terms) >= cfg.title_min_terms else {}
