@@ -168,6 +168,8 @@ def test_throughput_rows_score_the_stories_against_the_synthetic_events(
     assert "events B³ P" in throughput_markdown(rows)
     assert all(r.tail_microseconds_per_article > 0 for r in rows)
     assert all(r.next_microseconds_per_article > 0 for r in rows)
+    assert all(r.snapshot_seconds > 0 and r.restore_seconds > 0 for r in rows)
+    assert 0 < rows[0].snapshot_mb < rows[1].snapshot_mb
     assert "next 5,000" in throughput_markdown(rows)
     # Two processes cluster the same stream into the same stories.
     parallel = benchmark_throughput((400,), [path], processes=2)[0]

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from broadsheet.models import ExtractedArticle, Outlet
@@ -24,6 +25,7 @@ from broadsheet.stories.build import (
     merge_stories,
     resolve_story_id,
 )
+from broadsheet.stories.cluster import OnlineClusterer
 from broadsheet.stories.top import top_stories
 from tests.support.articles import make_events
 
@@ -94,6 +96,22 @@ def test_build_groups_articles_and_a_rebuild_changes_nothing(tmp_path: Path) -> 
     again = build_stories(store)
     assert again.articles == 0 and not again.touched
     assert stories_table(db) == before
+
+
+def test_a_build_with_nothing_new_does_not_restore_the_clusterer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Restoring a full memory of closed stories takes seconds: a scheduled build that
+    # finds nothing new must not pay it.
+    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    populate(store, events=3, per_event=2)
+    build_stories(store)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("restored with nothing to add")
+
+    monkeypatch.setattr(OnlineClusterer, "restore", refuse)
+    assert build_stories(store).articles == 0
 
 
 def test_new_articles_join_existing_stories_incrementally(tmp_path: Path) -> None:

@@ -399,6 +399,20 @@ def test_snapshot_restore_mid_stream_equals_an_uninterrupted_run() -> None:
         assert first + [restored.add(d) for d in docs[cut:]] == whole
 
 
+def test_a_format_1_snapshot_of_an_older_version_still_restores() -> None:
+    # Written by the previous version's clusterer after the first 6 of these articles:
+    # format 1 (everything as JSON), with a config setting that has since been removed.
+    data = (Path(__file__).parent / "fixtures" / "clusterer-format1.snapshot").read_bytes()
+    assert data[:5] == b"BSCL\x01"
+    docs = sorted(VOLCANO + BANK + TALKS, key=lambda d: (d.published, d.id))
+    restored = OnlineClusterer.restore(data)
+    fresh = OnlineClusterer()
+    for doc in docs[:6]:
+        fresh.add(doc)
+    assert restored.snapshot() == fresh.snapshot()  # the same state, now as format 2
+    assert [restored.add(d) for d in docs[6:]] == run(docs)[6:]
+
+
 def test_restore_rejects_foreign_bytes() -> None:
     try:
         OnlineClusterer.restore(b"not a snapshot")

@@ -383,6 +383,11 @@ class ThroughputRow:
     # sizes compared under the same machine conditions, which sequential runs on a shared
     # VM are not (their speed drifts by ±20 %).
     next_microseconds_per_article: float = 0.0
+    # The clusterer's state at the end of the run: time to snapshot it, time to restore
+    # it, and its size (what `broadsheet build` saves with every batch it commits).
+    snapshot_seconds: float = 0.0
+    restore_seconds: float = 0.0
+    snapshot_mb: float = 0.0
 
 
 def _fake_word(event: int, word: str) -> str:
@@ -558,6 +563,14 @@ def benchmark_throughput(
                 sid = alias[sid]
             pred[str(index)] = sid
         bp, br, _ = bcubed_prf(pred, {str(i): str(e) for i, e in enumerate(events[:size])})
+        peak_rss = _peak_rss_mb()  # before the restore below adds a second clusterer
+        # What `broadsheet build` pays per committed batch (snapshot) and per run (restore).
+        begin = time.perf_counter()
+        saved = clusterer.snapshot()
+        snapshot_seconds = time.perf_counter() - begin
+        begin = time.perf_counter()
+        OnlineClusterer.restore(saved)
+        restore_seconds = time.perf_counter() - begin
         rows.append(
             ThroughputRow(
                 articles=size,
@@ -565,13 +578,16 @@ def benchmark_throughput(
                 articles_per_second=size / spent if spent else 0.0,
                 microseconds_per_article=spent / size * 1e6,
                 tail_microseconds_per_article=(spent - tail_start) / (size - tail_from) * 1e6,
-                peak_rss_mb=_peak_rss_mb(),
+                peak_rss_mb=peak_rss,
                 active_stories=clusterer.active_story_count(),
                 closed_stories=clusterer.closed_story_count(),
                 mean_chars=source.chars / size,
                 events_bcubed_precision=bp,
                 events_bcubed_recall=br,
                 processes=processes,
+                snapshot_seconds=snapshot_seconds,
+                restore_seconds=restore_seconds,
+                snapshot_mb=len(saved) / 1e6,
             )
         )
         # Kept alive for the interleaved probe: peak RSS of later rows includes them.
@@ -609,8 +625,8 @@ def throughput_markdown(rows: Sequence[ThroughputRow]) -> str:
         "| articles | seconds | articles/s | µs/article | µs/article, last 5,000 "
         "| µs/article, next 5,000 (1 process, interleaved) "
         "| peak RSS MB | active stories | closed stories | mean chars | events B³ P "
-        "| events B³ R |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| events B³ R | snapshot s | restore s | snapshot MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
@@ -619,7 +635,8 @@ def throughput_markdown(rows: Sequence[ThroughputRow]) -> str:
             f"{r.next_microseconds_per_article:,.0f} | "
             f"{r.peak_rss_mb:,.0f} | {r.active_stories:,} | "
             f"{r.closed_stories:,} | {r.mean_chars:,.0f} | {r.events_bcubed_precision:.3f} | "
-            f"{r.events_bcubed_recall:.3f} |"
+            f"{r.events_bcubed_recall:.3f} | {r.snapshot_seconds:.2f} | "
+            f"{r.restore_seconds:.2f} | {r.snapshot_mb:.1f} |"
         )
     return "\n".join(lines) + "\n"
 

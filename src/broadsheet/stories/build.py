@@ -89,12 +89,10 @@ def build_stories(
     """Cluster every article not yet in a story; returns what changed."""
     config = config or ClusterConfig()
     report = BuildReport()
-    # The state is read once; afterwards the in-memory clusterer is always exactly what
-    # the last committed batch saved. A failed batch raises, so they never diverge.
     with store.session() as session:
-        state, clusterer, neardup = _load_state(session, config)
-        last_id = state.last_article_id
-    builder = _Batch(clusterer, neardup, report)
+        state = session.get(BuildStateRow, STATE_ID)
+        last_id = state.last_article_id if state else 0
+    builder: _Batch | None = None
     while True:
         with store.session() as session:
             rows = session.execute(
@@ -106,6 +104,13 @@ def build_stories(
             ).all()
             if not rows:
                 return report
+            if builder is None:
+                # The saved state is restored once, and only when there is something to
+                # add (it takes seconds once the memory of closed stories is full);
+                # afterwards the in-memory clusterer is always exactly what the last
+                # committed batch saved. A failed batch raises, so they never diverge.
+                _, clusterer, neardup = _load_state(session, config)
+                builder = _Batch(clusterer, neardup, report)
             touched = builder.run(session, rows)
             for story_id in sorted(touched):
                 _refresh_story(session, story_id)
@@ -113,8 +118,8 @@ def build_stories(
             session.add(state)
             last_id = rows[-1][0].id
             state.last_article_id = last_id
-            state.clusterer = clusterer.snapshot()
-            state.neardup = neardup.snapshot()
+            state.clusterer = builder.clusterer.snapshot()
+            state.neardup = builder.neardup.snapshot()
             state.updated_at = datetime.now(UTC)
             report.articles += len(rows)
             report.batches += 1
