@@ -20,6 +20,9 @@ from broadsheet.store.articles import save_article
 from broadsheet.store.feeds import sync_outlets
 from broadsheet.store.schema import OutletRow, StoryArticleRow, StoryRow
 from broadsheet.stories.build import (
+    DEFAULT_BATCH,
+    MAX_AUTO_BATCH,
+    auto_batch_size,
     build_stories,
     choose_headline,
     merge_stories,
@@ -185,6 +188,12 @@ def test_merged_story_ids_keep_resolving(tmp_path: Path) -> None:
         assert session.scalar(
             select(func.count()).select_from(StoryArticleRow).where(StoryArticleRow.story_id == a)
         ) == 4
+
+
+def test_a_long_backlog_goes_in_larger_batches() -> None:
+    assert auto_batch_size(0) == auto_batch_size(300) == DEFAULT_BATCH
+    assert auto_batch_size(20_000) == 2_000  # a tenth of it
+    assert auto_batch_size(10**6) == MAX_AUTO_BATCH
 
 
 def test_choose_headline_prefers_shared_wording() -> None:

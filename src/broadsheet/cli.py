@@ -597,7 +597,7 @@ def _refresh_once() -> None:
         f"Stored {report.total('new')} new articles from {report.feeds_ok} feeds "
         f"({report.feeds_failed} failed). Data: {state.settings.data_dir}/"
     )
-    _build(batch_size=500)
+    _build(batch_size=None)
 
 
 @app.command()
@@ -995,7 +995,7 @@ def _format_overrides() -> dict[str, str]:
     return dict(section)
 
 
-def _build(batch_size: int):  # type: ignore[no-untyped-def]
+def _build(batch_size: int | None):  # type: ignore[no-untyped-def]
     from broadsheet.stories.build import build_stories, pending_count
 
     store = open_store()
@@ -1037,8 +1037,14 @@ def _build(batch_size: int):  # type: ignore[no-untyped-def]
 @app.command()
 def build(
     batch_size: Annotated[
-        int, typer.Option(min=1, help="Articles per committed batch.")
-    ] = 500,
+        int | None,
+        typer.Option(
+            min=1,
+            help="Articles per committed batch (a kill redoes at most one). Default: 500, "
+            "or a tenth of a long backlog up to 5,000 (each batch saves the clusterer's "
+            "state, which takes seconds once it remembers many stories).",
+        ),
+    ] = None,
 ) -> None:
     """Update the stories from the stored articles (incremental; safe to interrupt)."""
     _build(batch_size)

@@ -36,6 +36,9 @@ from broadsheet.stories.tone import story_tone, tone
 
 STATE_ID = 1
 DEFAULT_BATCH = 500
+# Every committed batch saves the clusterer's snapshot (seconds once its memory of closed
+# stories is full), so a long backlog goes in larger batches: a tenth of it, up to this.
+MAX_AUTO_BATCH = 5_000
 # Headline choice looks at this many of a story's newest articles: enough to find the
 # most shared wording, and bounded so a 1,000-article story costs the same as a 50-one.
 HEADLINE_SAMPLE = 50
@@ -79,15 +82,25 @@ def pending_count(store: Store) -> int:
         )
 
 
+def auto_batch_size(pending: int) -> int:
+    """Articles per committed batch for a backlog of ``pending``: ``DEFAULT_BATCH``, or a
+    tenth of a long backlog up to ``MAX_AUTO_BATCH`` (a kill redoes at most one batch)."""
+    return max(DEFAULT_BATCH, min(MAX_AUTO_BATCH, pending // 10))
+
+
 def build_stories(
     store: Store,
     *,
     config: ClusterConfig | None = None,
-    batch_size: int = DEFAULT_BATCH,
+    batch_size: int | None = None,
     on_article: Callable[[int], None] | None = None,
 ) -> BuildReport:
-    """Cluster every article not yet in a story; returns what changed."""
+    """Cluster every article not yet in a story; returns what changed.
+
+    ``batch_size`` articles are committed at a time (default: ``auto_batch_size``)."""
     config = config or ClusterConfig()
+    if batch_size is None:
+        batch_size = auto_batch_size(pending_count(store))
     report = BuildReport()
     with store.session() as session:
         state = session.get(BuildStateRow, STATE_ID)
