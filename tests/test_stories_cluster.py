@@ -544,3 +544,33 @@ def test_cluster_documents_is_deterministic_and_total(docs: list[ClusterDoc]) ->
     assert first == cluster_documents(list(reversed(docs)))  # sorted first: order-free
     assert set(first) == {d.id for d in docs}
     assert all(isinstance(s, str) and s.startswith("s") for s in first.values())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=40),
+            st.text(max_size=300),
+            st.none() | st.integers(min_value=0, max_value=24 * 30),
+        ),
+        max_size=10,
+    ),
+    st.integers(min_value=0, max_value=10),
+)
+def test_any_text_survives_a_snapshot_round_trip(
+    raw: list[tuple[str, str, int | None]], cut: int
+) -> None:
+    # Arbitrary text (NUL, control characters, any script): the packed snapshot joins
+    # term lists with NUL, so no term may carry one, and the state must come back whole.
+    docs = [
+        ClusterDoc(f"d{i}", title, text, None if hours is None else at(hours))
+        for i, (title, text, hours) in enumerate(raw)
+    ]
+    whole = run(docs)
+    clusterer = OnlineClusterer()
+    first = [clusterer.add(d) for d in docs[:cut]]
+    data = clusterer.snapshot()
+    restored = OnlineClusterer.restore(data)
+    assert restored.snapshot() == data
+    assert first + [restored.add(d) for d in docs[cut:]] == whole
