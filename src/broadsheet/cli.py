@@ -996,10 +996,11 @@ def _format_overrides() -> dict[str, str]:
 
 
 def _build(batch_size: int | None):  # type: ignore[no-untyped-def]
-    from broadsheet.stories.build import build_stories, pending_count
+    from broadsheet.stories.build import auto_batch_size, build_stories, pending_count
 
     store = open_store()
     pending = pending_count(store)
+    batch_size = batch_size or auto_batch_size(pending)  # counted once, for both
     with _progress(transient=True) as progress:
         task = progress.add_task("Building stories", total=pending)
         report = build_stories(

@@ -179,13 +179,13 @@ class _Article:
         names: set[str],
         lookup: list[str],
         t: float | None,
-        headline: dict[str, float] | None = None,
+        headline: dict[str, float],
     ) -> None:
         self.vec = vec  # unit vector, added to the centroid
         self.svec = svec  # the same with never-seen terms damped: used for scoring
         self.tvec = tvec  # unit title vector (empty: no title channel)
         # The title's unit vector however short the title: for the headline tests only.
-        self.headline = tvec if headline is None else headline
+        self.headline = headline
         self.names = names
         self.lookup = lookup
         self.t = t
@@ -388,9 +388,10 @@ class OnlineClusterer:
         post_terms, post_counts, post_seqs = _pack_postings(self._postings)
         mem_terms, mem_counts, mem_seqs = _pack_postings(self._mem_postings)
         arrays = [
-            np.asarray(weights, "<f8"),
-            np.asarray(post_counts, "<u4"), np.asarray(post_seqs, "<i8"),
-            np.asarray(mem_counts, "<u4"), np.asarray(mem_seqs, "<i8"),
+            np.asarray(values, dtype)
+            for values, dtype in zip(
+                (weights, post_counts, post_seqs, mem_counts, mem_seqs), _PACKED, strict=True
+            )
         ]
         state = {
             "config": asdict(self.config),
@@ -439,9 +440,9 @@ class OnlineClusterer:
         self = cls._with_config(state, config, table)
         arrays = []
         start = 0
-        for (kind, size), length in zip(_PACKED, state["arrays"], strict=True):
-            arrays.append(np.frombuffer(packed, kind, length, start).tolist())
-            start += size * length
+        for dtype, length in zip(_PACKED, state["arrays"], strict=True):
+            arrays.append(np.frombuffer(packed, dtype, length, start).tolist())
+            start += np.dtype(dtype).itemsize * length
         weights, post_counts, post_seqs, mem_counts, mem_seqs = arrays
         terms = _split(state["terms"])
         cursor = 0
@@ -512,7 +513,7 @@ class OnlineClusterer:
                 bucket_mask=self._idf.mask,
             )
         if not features.terms:
-            return _Article({}, {}, {}, set(), [], t)
+            return _Article({}, {}, {}, set(), [], t, {})
         terms = features.terms
         table = self._idf
         df = table.add_document(features.buckets)
@@ -855,8 +856,9 @@ def _top(weights: dict[str, float], keep: int) -> dict[str, float]:
     return dict(heapq.nlargest(keep, weights.items(), key=_by_weight))
 
 
-# The packed arrays of a format-2 snapshot, in order: (dtype, bytes per item).
-_PACKED = (("<f8", 8), ("<u4", 4), ("<i8", 8), ("<u4", 4), ("<i8", 8))
+# The packed arrays of a format-2 snapshot, in order: story weights, then active and
+# remembered postings (list lengths, story seqs).
+_PACKED = ("<f8", "<u4", "<i8", "<u4", "<i8")
 
 
 def _split(joined: str) -> list[str]:
