@@ -319,6 +319,29 @@ def test_a_short_headline_naming_a_closed_story_reopens_it() -> None:
     assert got.story_id == story_id_for("v1") and not got.new_story
 
 
+def test_a_story_about_to_close_is_joined_as_a_closed_one_would_be_reopened() -> None:
+    # A steep time decay: 2.5 days after the eruption the decayed similarity is far below
+    # the join threshold, though the story is still open (3-day window). Had it closed,
+    # the follow-up would reopen it (undecayed similarity, a headline about it); an open
+    # story must not be harder to join than that.
+    config = ClusterConfig(half_life_days=0.5, decay_floor=0.1)
+    follow_up = ClusterDoc(
+        "v-late",
+        "Mount Tarragul eruption: Puerto Sal residents return",
+        "Residents of Puerto Sal began returning home as ash from Mount Tarragul settled on "
+        "Isla Corvena. Governor Elena Marsh said the 12,000 evacuated people may use the "
+        "coast road again, the Corvena Geological Institute having declared it safe.",
+        at(60),
+        "Herald",
+    )
+    got = run([*VOLCANO, follow_up], config)[-1]
+    assert got.story_id == story_id_for("v1") and not got.new_story
+    assert got.similarity < config.join_threshold  # not by the ordinary (decayed) test
+    # Without a headline about the story, it starts a new one.
+    no_headline_test = replace(config, reopen_min_title=9.0, reopen_title_match=9.0)
+    assert run([*VOLCANO, follow_up], no_headline_test)[-1].new_story
+
+
 def test_an_article_bridging_two_stories_merges_them_into_the_older() -> None:
     config = ClusterConfig(merge_threshold=0.3, join_threshold=0.2, title_factor=0, novel_weight=1)
     first = ClusterDoc("m1", "Alpha", "Quorn Vellar Ostrada Pinnacle Tessaly", at(0))

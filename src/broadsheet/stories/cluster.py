@@ -36,7 +36,9 @@ article; it then leaves the active index for a bounded *memory* of closed storie
   title too short for a title channel (``title_min_terms``) still counts here. A
   story that went quiet shares a topic's names with many later events (another launch by
   the same country, another New Year's Eve in the same city); a follow-up of the *same*
-  event says so in its headline;
+  event says so in its headline. An *active* story that passes the same test is joined
+  the same way, though time has decayed its similarity below ``join_threshold``: a story
+  about to close must not be harder to join than one already closed;
 * threads: a new story takes the ``thread_id`` of the most similar active or remembered
   story within ``thread_days`` that it resembles at the lower ``thread_threshold`` and
   shares at least ``thread_min_names`` name-like terms with ("talks announced", "talks
@@ -329,6 +331,18 @@ class OnlineClusterer:
             self._join(best, art)
             return Assignment(doc.id, best.id, False, joinable[0][0], best.thread, merged)
 
+        # A story about to close must not be harder to join than one already closed: an
+        # active candidate that passes the reopening test (undecayed similarity and a
+        # headline about it) is joined as a closed one would be reopened.
+        for sim, seq, cos, tcos in scored:
+            story = self._active[seq]
+            dated = t is not None and story.first is not None  # else no decay to undo
+            if (cos if dated else sim) >= cfg.reopen_threshold and self._about(
+                art, story, tcos
+            ):
+                self._join(story, art)
+                return Assignment(doc.id, story.id, False, sim, story.thread)
+
         remembered = (
             self._score(self._mem_postings, self._memory, art, decay=False)
             if self._memory
@@ -338,10 +352,7 @@ class OnlineClusterer:
             if sim < cfg.reopen_threshold:
                 break
             story = self._memory[seq]
-            if tcos >= cfg.reopen_title_match or (
-                tcos >= cfg.reopen_min_title
-                and len(art.names & story.names) >= cfg.reopen_min_names
-            ):
+            if self._about(art, story, tcos):
                 self._reopen(story)
                 self._join(story, art)
                 return Assignment(doc.id, story.id, False, sim, story.thread)
@@ -635,6 +646,16 @@ class OnlineClusterer:
             if pair[3] >= title_match or len(names & active[pair[1]].names) >= need:
                 out.append(pair)
         return out
+
+    def _about(self, art: _Article, story: _Story, tcos: float) -> bool:
+        """The headline test of reopening: the article's title agrees with the story's
+        titles (``reopen_title_match``), or shares ``reopen_min_names`` name-like terms
+        with the story and agrees with its titles at ``reopen_min_title``."""
+        cfg = self.config
+        return tcos >= cfg.reopen_title_match or (
+            tcos >= cfg.reopen_min_title
+            and len(art.names & story.names) >= cfg.reopen_min_names
+        )
 
     def _merge(
         self, best: _Story, scored: list[_Scored]
