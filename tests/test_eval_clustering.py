@@ -207,7 +207,7 @@ def test_giveme_broadsheet_beats_both_baselines() -> None:
     pytest.importorskip("sklearn", reason="the tfidf-agglomerative baseline needs scikit-learn")
     report = evaluate_clustering(GIVEME)
     ours = report.row("broadsheet").scores.bcubed_f1
-    # The brief asked for >= 0.95; the online clusterer reaches 0.938 on this set (its gold
+    # The brief asked for >= 0.95; the online clusterer reaches 0.940 on this set (its gold
     # splits related events that share actors and wording, and spans months; see
     # docs/benchmarks.md, "Story clustering"). Guard against decay.
     assert ours >= 0.93
