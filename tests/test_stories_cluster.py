@@ -219,6 +219,17 @@ def test_unrelated_story_does_not_join_the_thread() -> None:
     assert got[2].new_story and got[2].thread_id == got[2].story_id
 
 
+def test_without_dates_a_thread_needs_more_than_a_dated_one() -> None:
+    # With dates, the walkout follows the talks within the thread window. Without them
+    # nothing bounds a thread in time, so (as for joining) only the never-decaying part
+    # of the similarity counts: otherwise undated streams chain every story that shares
+    # two names into one thread.
+    dated = run(TALKS)[-1]
+    assert dated.new_story and dated.thread_id == story_id_for("t1")
+    undated = run([replace(d, published=None) for d in TALKS])[-1]
+    assert undated.new_story and undated.thread_id == undated.story_id
+
+
 def test_closed_stories_leave_the_active_index() -> None:
     clusterer = OnlineClusterer()
     for doc in interleaved():

@@ -42,7 +42,9 @@ article; it then leaves the active index for a bounded *memory* of closed storie
 * threads: a new story takes the ``thread_id`` of the most similar active or remembered
   story within ``thread_days`` that it resembles at the lower ``thread_threshold`` and
   shares at least ``thread_min_names`` name-like terms with ("talks announced", "talks
-  held", "talks collapse"); otherwise its thread id is its own id.
+  held", "talks collapse"); otherwise its thread id is its own id. With no time on
+  either side nothing bounds a thread, so, as for joining, only the never-decaying part
+  of the similarity counts there.
 
 Story ids are ``"s"`` + 12 hex digits of SHA-1 of the first article's id: stable across
 runs and processes (nothing here depends on Python's salted ``hash``: dot products are
@@ -695,9 +697,12 @@ class OnlineClusterer:
         for pairs, stories in ((scored, self._active), (remembered, self._memory)):
             for _, seq, cos, _ in pairs:
                 story = stories[seq]
-                if cos < cfg.thread_threshold:
-                    continue
-                if horizon is not None and story.last is not None and story.last < horizon:
+                if horizon is None or story.last is None:
+                    # No time to bound the thread: as for joining, only the part of the
+                    # similarity that never decays counts.
+                    if cos * cfg.decay_floor < cfg.thread_threshold:
+                        continue
+                elif cos < cfg.thread_threshold or story.last < horizon:
                     continue
                 if len(art.names & story.names) < cfg.thread_min_names:
                     continue
