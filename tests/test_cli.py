@@ -122,6 +122,27 @@ def test_attributions_and_brief_commands(tmp_path: Path) -> None:
     assert briefing["story"] == "s" and len(briefing["sources"]) == 2
 
 
+def test_a_bad_line_in_a_jsonl_file_loses_only_that_line(tmp_path: Path) -> None:
+    def line(doc_id: str, title: str) -> bytes:
+        return json.dumps({"id": doc_id, "title": title, "text": title}).encode() + b"\n"
+
+    path = tmp_path / "articles.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf"  # a byte-order mark, as some editors write
+        + line("a", "Harbour ferry returns")
+        + b'{"id": "b", "title": "Caf\xe9 owners"}\n'  # Latin-1, not UTF-8
+        + line("a", "The same id again")
+        + json.dumps({"id": "c", "title": "Line\u2028separator inside"}, ensure_ascii=False)
+        .encode() + b"\n"
+        + line("d", "Tram strike called off")
+    )
+    result = invoke("cluster", "--json", str(path))
+    assert result.exit_code == 1
+    assert ":2: skipped: not UTF-8 (byte 0xe9 at column 26)" in result.stderr
+    assert ":3: skipped: id 'a' already on line 1" in result.stderr
+    assert [json.loads(row)["id"] for row in result.stdout.splitlines()] == ["a", "c", "d"]
+
+
 def test_cluster_command_groups_events_and_reports_bad_lines(tmp_path: Path) -> None:
     from tests.support.articles import make_events
 

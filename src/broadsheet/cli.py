@@ -1158,9 +1158,6 @@ def cluster(
 
     records, bad = _read_jsonl(path)
     docs = [_cluster_doc(record) for record in records]
-    ids = [d.id for d in docs]
-    if len(set(ids)) != len(ids):
-        fail(f"{path}: article ids must be unique")
     stories = cluster_documents(docs)
     if as_json:
         for doc in docs:
@@ -1195,25 +1192,38 @@ def _cluster_doc(record: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 
 def _read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
-    """Article objects (each with an "id") from a JSONL file; malformed lines are
-    reported on stderr and counted, not fatal."""
+    """Article objects (each with an "id") from a JSONL file. A malformed line (not JSON,
+    not UTF-8, no "id", an id already read) is reported on stderr and counted, and the
+    other lines still go on: one bad line must not lose the file."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         fail(f"cannot read {path}: {exc}")
     records: list[dict[str, Any]] = []
+    first_line: dict[str, int] = {}
     bad = 0
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
+    for number, data in enumerate(raw.removeprefix(b"\xef\xbb\xbf").splitlines(), 1):
+        if not data.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(data.decode("utf-8"))
             if not isinstance(record, dict) or "id" not in record:
                 raise ValueError('expected a JSON object with an "id"')
+            doc_id = str(record["id"])
+            if doc_id in first_line:
+                raise ValueError(f"id {doc_id!r} already on line {first_line[doc_id]}")
+        except UnicodeDecodeError as exc:
+            bad += 1
+            err_console.print(
+                f"{path}:{number}: skipped: not UTF-8 (byte {data[exc.start]:#04x} at "
+                f"column {exc.start + 1})", highlight=False,
+            )
+            continue
         except ValueError as exc:
             bad += 1
             err_console.print(f"{path}:{number}: skipped: {exc}", highlight=False)
             continue
+        first_line[doc_id] = number
         records.append(record)
     return records, bad
 
