@@ -24,7 +24,7 @@ from broadsheet.stories.cluster import (
     cluster_documents,
     story_id_for,
 )
-from broadsheet.stories.text import HashedIdf, TermNormaliser, lead, term_counts
+from broadsheet.stories.text import TITLE_CHARS, HashedIdf, TermNormaliser, lead, term_counts
 
 T0 = datetime(2031, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -152,6 +152,16 @@ def interleaved() -> list[ClusterDoc]:
 
 
 # ----------------------------------------------------------------------------- text
+
+
+def test_an_overlong_title_is_read_only_as_far_as_any_headline_goes() -> None:
+    headline = "Ferry service resumes after storm repairs at Veld harbour"
+    runaway = headline + " " + " ".join(f"word{n}" for n in range(100_000))
+    counts = term_counts(runaway, "", TermNormaliser(), title_weight=2.0, lead_chars=100)
+    assert counts == term_counts(
+        lead(runaway, TITLE_CHARS), "", TermNormaliser(), title_weight=2.0, lead_chars=100
+    )
+    assert "ferry" in counts[2] and len(counts[2]) < 60
 
 
 def test_lead_cuts_at_a_word_boundary() -> None:

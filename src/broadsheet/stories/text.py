@@ -67,6 +67,9 @@ _WORD_RE = re.compile(r"[^\W\d_]+|\d[\d,.]*\d|\d")
 _CAPITAL_RE = re.compile(r"\W*[A-Z]")  # a token whose first letter is a capital
 
 _MEMO_LIMIT = 200_000  # bounded memos (cleared when full): a stream's vocabulary is open
+# Headlines run to 200 characters at most; a longer "title" is a page whose text landed in
+# it, and read whole it would cost seconds (a hostile or broken page).
+TITLE_CHARS = 300
 
 
 def lead(text: str, max_chars: int) -> str:
@@ -197,7 +200,9 @@ def term_counts(
     memo = normalise._memo
     names = set(map(memo.__getitem__, normalise._named.intersection(tokens)))
     title_terms: dict[str, int] = (
-        normalise.count(title.replace("-", " ").split()) if title else Counter()
+        normalise.count(lead(title, TITLE_CHARS).replace("-", " ").split())
+        if title
+        else Counter()
     )
     title_terms.pop("", None)
     get = counts.get
