@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -630,8 +631,10 @@ def run(
         from broadsheet.newsletters.schedule import Scheduler
 
         scheduler = Scheduler(
-            schedule, lambda key, day: send_newsletter(key, day),
-            on_error=lambda exc: err_console.print(f"[red]newsletter send failed: {exc}[/]"),
+            schedule, _scheduled_send,
+            on_error=lambda exc: err_console.print(
+                f"[red]newsletter send failed: {escape(str(exc))}[/]"
+            ),
         )
         scheduler.start()
         slots = ", ".join(f"{s.newsletter} at {s.at:%H:%M}" for s in schedule.slots)
@@ -777,10 +780,18 @@ def send_newsletter(key: str, day: Any = None, *, quiet: bool = False) -> list[A
                 f"already sent, {report.deferred} deferred, {report.failed} failed "
                 f"(of {report.recipients})", highlight=False)
             for error in report.errors[:10]:
-                err_console.print(f"[red]{error}[/]", highlight=False)
+                err_console.print(f"[red]{escape(error)}[/]", highlight=False)
     if not editions and not quiet:
         console.print(f"No confirmed subscribers for {key}: nothing sent.")
     return reports
+
+
+def _scheduled_send(key: str, day: Any) -> None:
+    """``send_newsletter`` for the scheduler: a send the server stopped raises, so the
+    scheduler tries it again at its next check instead of counting the day as sent."""
+    stopped = [r.stopped for _, _, r in send_newsletter(key, day) if r.stopped]
+    if stopped:
+        raise RuntimeError(f"{key} stopped ({stopped[0]}); it will be tried again")
 
 
 @app.command()
@@ -796,7 +807,7 @@ def send(
     if newsletter_key not in NEWSLETTERS:
         fail(f"unknown newsletter {newsletter_key!r}: use {', '.join(NEWSLETTERS)}")
     reports = send_newsletter(newsletter_key, _parse_day(day))
-    if any(r.deferred or r.failed for _, _, r in reports):
+    if any(r.deferred or r.failed or r.stopped for _, _, r in reports):
         raise typer.Exit(1)
 
 

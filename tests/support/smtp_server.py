@@ -11,6 +11,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -66,13 +67,25 @@ class SmtpSink:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[SmtpSink]:
+def smtp_sink(
+    tls: ssl.SSLContext | None = None, *, implicit_tls: bool = False
+) -> Iterator[SmtpSink]:
+    """A running sink. With ``tls`` (a server context) it offers STARTTLS and refuses
+    mail without it; with ``implicit_tls`` as well, it speaks TLS from the first byte
+    (SMTPS)."""
     sink = SmtpSink()
     # aiosmtpd's start-up probe cannot use port 0, so take a free port first.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         sink.port = probe.getsockname()[1]
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    if tls is None:
+        controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    elif implicit_tls:
+        controller = Controller(sink, hostname="127.0.0.1", port=sink.port, ssl_context=tls)
+    else:
+        controller = Controller(
+            sink, hostname="127.0.0.1", port=sink.port, tls_context=tls, require_starttls=True
+        )
     controller.start()
     try:
         yield sink

@@ -13,7 +13,11 @@ also carries a stable Message-ID, so a receiver can drop a duplicate.
 
 Temporary failures (4xx replies, lost connections) are retried with backoff and, if they
 persist, left for the next run; a permanent failure (5xx) marks the copy ``failed`` and
-the subscriber ``bounced``. ``max_per_second`` throttles the whole send.
+the subscriber ``bounced`` when it refused the recipient (a refused message marks the copy
+only). A server that refuses the session itself (STARTTLS, certificate, login, sender)
+or cannot be reached after the retries stops the send: no subscriber is marked, and
+every copy not sent is left for the next run. ``max_per_second`` throttles the whole
+send.
 """
 
 from __future__ import annotations
@@ -94,7 +98,24 @@ class TemporaryFailure(Exception):
 
 
 class PermanentFailure(Exception):
-    pass
+    """The server refused this copy for good (5xx). ``bounce``: it refused the recipient
+    (at RCPT), so the address is bad; a refused message (at DATA) says nothing of it."""
+
+    def __init__(self, message: str, *, bounce: bool = True) -> None:
+        super().__init__(message)
+        self.bounce = bounce
+
+
+class SessionFailure(Exception):
+    """No session the server would take mail in: it cannot be reached, or it refuses
+    STARTTLS, the certificate, the login or the sender itself (MAIL FROM). Nothing is
+    wrong with any recipient and every copy would fail alike, so a send stops there,
+    marks no subscriber and leaves the rest for the next run. ``temporary``: worth
+    retrying (no connection, a 4xx reply)."""
+
+    def __init__(self, message: str, *, temporary: bool) -> None:
+        super().__init__(message)
+        self.temporary = temporary
 
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -108,6 +129,18 @@ class SmtpConnection:
         self._smtp: smtplib.SMTP | None = None
 
     def _open(self) -> smtplib.SMTP:
+        try:
+            return self._connect()
+        except smtplib.SMTPResponseException as exc:  # STARTTLS or login refused
+            raise SessionFailure(
+                f"{exc.smtp_code} {_text(exc.smtp_error)}", temporary=exc.smtp_code < 500
+            ) from exc
+        except (smtplib.SMTPNotSupportedError, ssl.SSLCertVerificationError) as exc:
+            raise SessionFailure(f"{exc}", temporary=False) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # unreachable, dropped, TLS failed
+            raise SessionFailure(f"connection: {exc}", temporary=True) from exc
+
+    def _connect(self) -> smtplib.SMTP:
         s = self.settings
         context = ssl.create_default_context()
         if s.security == "tls":
@@ -115,10 +148,15 @@ class SmtpConnection:
                                                   context=context)
         else:
             smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_s)
+        try:
             if s.security == "starttls":
                 smtp.starttls(context=context)
-        if s.username:
-            smtp.login(s.username, s.password or "")
+            if s.username:
+                smtp.login(s.username, s.password or "")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                smtp.close()
+            raise
         # The end-of-data line is a tiny write right after the message; with Nagle's
         # algorithm it would wait for the peer's delayed ACK (~40 ms) on every copy.
         if smtp.sock is not None:
@@ -127,15 +165,20 @@ class SmtpConnection:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[smtplib.SMTP]:
-        """The open connection (opened if needed), with SMTP errors turned into
-        ``TemporaryFailure`` / ``PermanentFailure`` and a lost connection closed."""
+        """The open connection (opened if needed: ``SessionFailure`` when it cannot be),
+        with SMTP errors turned into ``TemporaryFailure`` / ``PermanentFailure`` /
+        ``SessionFailure`` and a lost connection closed."""
+        if self._smtp is None:
+            self._smtp = self._open()
         try:
-            if self._smtp is None:
-                self._smtp = self._open()
             yield self._smtp
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             self._fail(code, reply)
+        except smtplib.SMTPSenderRefused as exc:
+            self._fail(exc.smtp_code, exc.smtp_error, stage="mail")
+        except smtplib.SMTPDataError as exc:
+            self._fail(exc.smtp_code, exc.smtp_error, stage="data")
         except smtplib.SMTPResponseException as exc:
             self._fail(exc.smtp_code, exc.smtp_error)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
@@ -164,37 +207,44 @@ class SmtpConnection:
             options = [f"size={len(data)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
             code, reply = smtp.mail(sender, options)
             if code != 250:
-                self._fail(code, reply)
+                self._fail(code, reply, stage="mail")
             code, reply = smtp.rcpt(recipient)
             if code not in (250, 251):
                 self._fail(code, reply)
             code, reply = smtp.docmd("data")
             if code != 354:
-                self._fail(code, reply)
+                self._fail(code, reply, stage="data")
             body = _LEADING_DOT.sub(b"..", data)  # RFC 5321 dot-stuffing
             smtp.send(body if body.endswith(b"\r\n") else body + b"\r\n")
             before_end()
             smtp.send(b".\r\n")
             code, reply = smtp.getreply()
             if code != 250:
-                self._fail(code, reply)
+                self._fail(code, reply, stage="data")
 
-    def _fail(self, code: int, reply: bytes | str) -> None:
-        text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    def _fail(self, code: int, reply: bytes | str, *, stage: str = "rcpt") -> None:
+        """Raise the failure a refusal at ``stage`` (mail, rcpt or data) means."""
+        text = _text(reply)
         if self._smtp is not None:
             try:
                 self._smtp.rset()
             except (smtplib.SMTPException, OSError):
                 self.close()
+        if stage == "mail":  # the sender is refused, whoever the recipient
+            raise SessionFailure(f"sender refused: {code} {text}", temporary=code < 500)
         if 400 <= code < 500:
             raise TemporaryFailure(f"{code} {text}")
-        raise PermanentFailure(f"{code} {text}")
+        raise PermanentFailure(f"{code} {text}", bounce=stage == "rcpt")
 
     def close(self) -> None:
         if self._smtp is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
             self._smtp = None
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
 
 
 def _address(from_addr: str) -> str:
@@ -310,6 +360,9 @@ class SendReport:
     failed: int = 0
     deferred: int = 0
     errors: list[str] = field(default_factory=list)
+    # Why the send stopped before the end (the server refused the session), if it did;
+    # the copies not tried are left for the next run.
+    stopped: str | None = None
 
 
 _UPSERT = text(
@@ -389,11 +442,13 @@ def send_issue(
         with write_lock:
             _record(conn, issue_id, subscriber_id, status, message_id, error)
 
+    stop = threading.Event()
+
     def worker() -> None:
         smtp = SmtpConnection(settings)
         with store.engine.connect() as conn:
             try:
-                while True:
+                while not stop.is_set():
                     try:
                         subscriber = todo.get_nowait()
                     except queue.Empty:
@@ -410,6 +465,16 @@ def send_issue(
             try:
                 smtp.send_logged(data, sender, subscriber.email, lambda: record(
                     conn, subscriber.id, "committing", message_id, None))
+            except SessionFailure as exc:
+                if exc.temporary and attempt < settings.retries and not stop.is_set():
+                    time.sleep(settings.backoff_s * 2 ** attempt)
+                    continue
+                # This copy is not recorded: it stays to do, like every one not tried.
+                with lock:
+                    if not stop.is_set():
+                        stop.set()
+                        report.stopped = str(exc)
+                        report.errors.append(f"send stopped: {exc}")
             except TemporaryFailure as exc:
                 if attempt < settings.retries:
                     time.sleep(settings.backoff_s * 2 ** attempt)
@@ -420,11 +485,12 @@ def send_issue(
                     report.errors.append(f"{subscriber.email}: {exc}")
             except PermanentFailure as exc:
                 record(conn, subscriber.id, "failed", message_id, str(exc))
-                with write_lock:
-                    conn.execute(text("UPDATE subscribers SET status = 'bounced',"
-                                      " last_error = :e WHERE id = :id"),
-                                 {"e": str(exc), "id": subscriber.id})
-                    conn.commit()
+                if exc.bounce:
+                    with write_lock:
+                        conn.execute(text("UPDATE subscribers SET status = 'bounced',"
+                                          " last_error = :e WHERE id = :id"),
+                                     {"e": str(exc), "id": subscriber.id})
+                        conn.commit()
                 with lock:
                     report.failed += 1
                     report.errors.append(f"{subscriber.email}: {exc}")
