@@ -13,7 +13,7 @@ from broadsheet.publish.app import create_app
 from broadsheet.publish.render import clean, safe_url
 from broadsheet.publish.site import SiteConfig
 from broadsheet.store import Store
-from broadsheet.store.schema import StoryAliasRow, StoryRow
+from broadsheet.store.schema import BriefingRow, StoryAliasRow, StoryRow
 from tests.support.site import build_site_store
 
 
@@ -115,6 +115,38 @@ def test_security_and_cache_headers(client: TestClient, built: Store) -> None:
     assert zipped.headers["content-encoding"] == "gzip" and zipped.text == page.text
     assert client.get("/", headers={"if-none-match": etag}).status_code == 304
     assert client.head("/").status_code == 200
+
+
+def test_after_a_build_the_previous_page_is_served_while_it_renders_again(
+    built: Store,
+) -> None:
+    app = create_app(built, SiteConfig(base_url="http://news.test"))
+    app.state.cache.ttl_s = 0.0  # see every change at once
+    client = TestClient(app)
+    story_id = _story_ids(built)[0]
+    before = client.get(f"/story/{story_id}/")
+    with built.session() as s:  # what a build that rewrites this briefing does
+        briefing = s.get(BriefingRow, story_id)
+        briefing.headline = "Harbour ferry back in service"
+        briefing.built_at = briefing.built_at.replace(year=briefing.built_at.year + 1)
+    stale = client.get(f"/story/{story_id}/")  # the build's change is seen...
+    assert stale.text == before.text  # ...but the reader is not kept waiting for a render
+    assert app.state.revalidator.wait_idle(30)
+    fresh = client.get(f"/story/{story_id}/")
+    assert "Harbour ferry back in service" in fresh.text and fresh.text != before.text
+
+
+def test_without_stale_pages_the_reader_waits_for_the_new_render(built: Store) -> None:
+    app = create_app(built, SiteConfig(base_url="http://news.test"), serve_stale=False)
+    app.state.cache.ttl_s = 0.0
+    client = TestClient(app)
+    story_id = _story_ids(built)[0]
+    client.get(f"/story/{story_id}/")
+    with built.session() as s:
+        briefing = s.get(BriefingRow, story_id)
+        briefing.headline = "Tram strike called off"
+        briefing.built_at = briefing.built_at.replace(year=briefing.built_at.year + 1)
+    assert "Tram strike called off" in client.get(f"/story/{story_id}/").text
 
 
 def test_sections_archive_days_outlets_blindspot_and_search(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 
 import pytest
@@ -88,6 +89,45 @@ def test_page_cache_empties_when_the_store_changes(store: Store) -> None:
     for i in range(100):
         cache.put(f"/p{i}?", 200, bytes(range(256)) * 8, "text/html")
     assert cache.size_bytes <= 10_000 and cache.get("/p99?") is not None
+
+
+def test_after_a_change_the_previous_pages_are_kept_as_stale(store: Store) -> None:
+    seed_stories(store, 12)
+    cache = PageCache(store, max_bytes=20_000, ttl_s=0.0)
+
+    def bump(year: int) -> None:
+        with store.session() as s:
+            story = s.get(StoryRow, "s000000000000")
+            story.updated_at = story.updated_at.replace(year=year)
+
+    first = cache.version()
+    old = cache.put("/story/a/?", 200, b"<p>old</p>" * 40, "text/html", first)
+    cache.put("/missing/?", 404, b"not found", "text/html", first)
+    bump(2031)
+    second = cache.version()
+    assert second != first and cache.get("/story/a/?") is None
+    assert cache.get_stale("/story/a/?") == old
+    assert cache.get_stale("/missing/?") is None  # an error page is never served stale
+    # Rendering the page for the new version replaces its stale copy.
+    new = cache.put("/story/a/?", 200, b"<p>new</p>" * 40, "text/html", second)
+    assert cache.get("/story/a/?") == new and cache.get_stale("/story/a/?") is None
+    # Pages two versions old are not kept.
+    cache.put("/story/b/?", 200, b"<p>b</p>" * 40, "text/html", second)
+    bump(2032)
+    cache.version()
+    assert cache.get_stale("/story/b/?") is not None
+    bump(2033)
+    cache.version()
+    assert cache.get_stale("/story/b/?") is None
+    # Stale pages give way to current ones within the byte budget.
+    cache.put("/story/c/?", 200, bytes(range(256)) * 30, "text/html")
+    bump(2034)
+    cache.version()
+    assert cache.get_stale("/story/c/?") is not None
+    noise = random.Random(7)
+    for i in range(12):  # incompressible pages, 2 kB each
+        cache.put(f"/p{i}?", 200, noise.randbytes(2000), "text/html")
+    assert cache.get_stale("/story/c/?") is None and cache.size_bytes <= 20_000
 
 
 def test_parse_wrk_output() -> None:

@@ -710,7 +710,7 @@ def _smtp_settings(required: bool = True):  # type: ignore[no-untyped-def]
 
 
 def _serve(host: str, port: int, every: str | None = None, warm: bool = True,
-           workers: int = 1) -> None:
+           workers: int = 1, stale: bool = True) -> None:
     from broadsheet.publish.search import refresh_index
     from broadsheet.publish.serve import serve as run_server
 
@@ -725,7 +725,7 @@ def _serve(host: str, port: int, every: str | None = None, warm: bool = True,
     )
     try:
         run_server(store, config, host=host, port=port, warm=warm, secret=_secret(),
-                   smtp=_smtp_settings(required=False), workers=workers)
+                   smtp=_smtp_settings(required=False), workers=workers, serve_stale=stale)
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
 
@@ -955,9 +955,14 @@ def serve(
     workers: Annotated[int, typer.Option(
         min=1, max=64, help="Server processes sharing the port (each keeps its own page "
         "cache).")] = 1,
+    stale: Annotated[
+        bool, typer.Option("--stale/--no-stale",
+                           help="After a build, serve each page's previous render at once "
+                           "while it is rendered again, instead of making the reader wait.")
+    ] = True,
 ) -> None:
     """Serve the site, feeds and JSON API from the store (no fetching)."""
-    _serve(host, port, warm=warm, workers=workers)
+    _serve(host, port, warm=warm, workers=workers, stale=stale)
 
 
 @app.command()
@@ -1450,7 +1455,8 @@ def eval_serving(
     workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="The results as JSON.")] = False,
 ) -> None:
-    """Story-page latency under load on loopback (wrk), cold and with the page cache warm."""
+    """Story-page latency under load on loopback (wrk): cold, warm, and just after a build
+    (with and without serving the previous pages while they render again)."""
     import dataclasses
 
     from broadsheet.eval.serving import benchmark_story_pages, load_markdown
@@ -1459,7 +1465,7 @@ def eval_serving(
         task = progress.add_task(f"Seeding {stories:,} stories", total=None)
 
         def on_phase(phase: str) -> None:
-            progress.update(task, description=f"Load test: {phase} cache")
+            progress.update(task, description=f"Load test: {phase}")
 
         try:
             results = benchmark_story_pages(stories, connections=clients, duration_s=duration,

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 
 from broadsheet.models import LEANS
 from broadsheet.store import Store
@@ -183,12 +183,35 @@ def free_port() -> int:
 
 
 def _start_server(env: dict[str, str], port: int, warm: bool,
-                  workers: int = 1) -> subprocess.Popen:
+                  workers: int = 1, stale: bool = True) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "broadsheet", "serve", "--port", str(port),
-         "--warm" if warm else "--no-warm", "--workers", str(workers)],
+         "--warm" if warm else "--no-warm", "--workers", str(workers),
+         "--stale" if stale else "--no-stale"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
+
+
+def _rebuild_one_briefing(database_url: str) -> None:
+    """What a build that rewrites one briefing does to the store's content version (the
+    server's whole page cache then belongs to the previous version)."""
+    store = Store(database_url, migrate=False)
+    try:
+        with store.session() as session:
+            story_id = session.scalars(select(BriefingRow.story_id).limit(1)).one()
+            session.execute(update(BriefingRow).where(BriefingRow.story_id == story_id)
+                            .values(built_at=datetime.now(UTC)))
+    finally:
+        store.close()
+
+
+# (phase, warm the cache first, serve stale pages, a build just changed the store)
+PHASES = (
+    ("cold", False, True, False),
+    ("warm", True, True, False),
+    ("after a build", True, True, True),
+    ("after a build, --no-stale", True, False, True),
+)
 
 
 def _wait_until(check, server: subprocess.Popen, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -210,9 +233,12 @@ def benchmark_story_pages(
     count: int = 10_000, *, connections: int = 50, duration_s: int = 20, threads: int = 2,
     workdir: Path | None = None, on_phase=None, workers: int = 1,  # type: ignore[no-untyped-def]
 ) -> list[tuple[str, LoadResult]]:
-    """Two runs of wrk over random story pages: "cold" (a fresh server; each page is
-    rendered on its first visit) and "warm" (after the server has rendered every page
-    into its cache, as it does in the background after start-up and after each build)."""
+    """Runs of wrk over random story pages (``PHASES``): "cold" (a fresh server; each
+    page is rendered on its first visit), "warm" (after the server has rendered every
+    page into its cache, as it does in the background after start-up and after each
+    build), and "after a build" (warm, then the store changes, so every cached page is
+    the previous version's: served stale while it is rendered again, or, with
+    ``--no-stale``, rendered while the reader waits)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise RuntimeError("the load tool wrk is not installed (apt-get install -y wrk)")
@@ -224,12 +250,12 @@ def benchmark_story_pages(
     env = dict(os.environ, BROADSHEET_DATABASE_URL=store.url,
                BROADSHEET_DATA_DIR=str(work))
     results: list[tuple[str, LoadResult]] = []
-    for phase, warm in (("cold", False), ("warm", True)):
+    for phase, warm, stale, rebuilt in PHASES:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         if on_phase:
             on_phase(phase)
-        server = _start_server(env, port, warm, workers)
+        server = _start_server(env, port, warm, workers, stale)
         try:
             _wait_until(lambda b=base: httpx.get(b + "/api/v1/status", timeout=2).is_success,
                         server, 60, "the server to start")
@@ -244,6 +270,16 @@ def benchmark_story_pages(
                     return len(readings) >= 4 * workers and all(readings[-4 * workers:])
 
                 _wait_until(warmed, server, 900, "the page cache to warm up")
+            if rebuilt:
+                _rebuild_one_briefing(store.url)
+                first_story = f"{base}/story/{ids[0]}/"
+
+                def seen(base: str = base, first_story: str = first_story) -> bool:
+                    httpx.get(first_story, timeout=5)  # a page request checks the version
+                    status = httpx.get(base + "/api/v1/status", timeout=5).json()
+                    return status["cached_pages"] < count // 2
+
+                _wait_until(seen, server, 60, "the server to see the build")
             command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration_s}s",
                        "--latency", "-s", str(work / "load.lua"), base]
             done = subprocess.run(command, capture_output=True, text=True, check=True,

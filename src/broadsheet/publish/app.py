@@ -1,14 +1,17 @@
 """The web app: FastAPI serving the site's pages, feeds, the JSON API and static files.
 
 Rendered pages and feeds are cached in memory, keyed by URL, for as long as the store's
-content stays the same (checked at most every ``VERSION_TTL_S``), and served with an ETag;
-a build that changes anything changes the version and so empties the cache.
+content stays the same (checked at most every ``VERSION_TTL_S``), and served with an ETag.
+A build that changes anything changes the version: a page of the previous build is then
+still served at once (stale-while-revalidate) while a background thread renders it
+again, so a build does not make every reader wait for renders.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from datetime import date
 
@@ -20,7 +23,13 @@ from starlette.concurrency import run_in_threadpool
 
 from broadsheet.newsletters.mailer import SmtpSettings
 from broadsheet.publish.api import make_api_router
-from broadsheet.publish.cache import DEFAULT_MAX_BYTES, CacheFront, PageCache
+from broadsheet.publish.cache import (
+    DEFAULT_MAX_BYTES,
+    CachedPage,
+    CacheFront,
+    PageCache,
+    Revalidator,
+)
 from broadsheet.publish.feeds import FORMATS
 from broadsheet.publish.newsletters_web import RateLimiter, make_newsletter_router
 from broadsheet.publish.puzzle_pages import PuzzlePages, parse_day
@@ -40,10 +49,13 @@ def create_app(
     store: Store, config: SiteConfig | None = None, *, cache_bytes: int = DEFAULT_MAX_BYTES,
     secret: bytes | None = None, smtp: SmtpSettings | None = None,
     limiter: RateLimiter | None = None, send_confirmation: Callable[..., None] | None = None,
+    serve_stale: bool = True,
 ) -> FastAPI:
     """The site. ``secret`` signs CSRF tokens and subscriber links (a random one when not
     given, so links then last only as long as the process); ``smtp`` sends confirmation
-    emails (sign-ups are still recorded without it)."""
+    emails (sign-ups are still recorded without it). ``serve_stale``: after a build, serve
+    each page's previous render at once while it is rendered again (otherwise a reader
+    waits for the render)."""
     site = Site(config)
     cache = PageCache(store, max_bytes=cache_bytes)
     app = FastAPI(
@@ -70,18 +82,59 @@ def create_app(
                 html = site.message(session, "/", "Not found", f"Sorry: {exc}.")
                 return 404, html.encode(), "text/html"
 
+    revalidator = Revalidator() if serve_stale else None
+    app.state.revalidator = revalidator
+    background = threading.Lock()
+
+    def render_in_background(produce: Callable[..., str | bytes]) -> tuple[int, bytes, str]:
+        """``render_page`` for the warmer and the revalidator: one such render at a time,
+        and while stale pages stand in for fresh ones, each is followed by as long a
+        pause, so readers' requests get at least half of the interpreter (renders hold
+        its lock; two background renderers left the event loop a third of it)."""
+        with background:
+            started = time.perf_counter()
+            result = render_page(produce)
+            spent = time.perf_counter() - started
+        if cache.stale_pages:
+            time.sleep(spent)
+        return result
+
+    def keep(
+        key: str, produce: Callable[..., str | bytes], media_type: str, version: tuple,
+        rendered: tuple[int, bytes, str],
+    ) -> CachedPage:
+        """Cache a rendered page with the way to render it again (for when it is stale)."""
+        status, body, kind = rendered
+        return cache.put(
+            key, status, body, media_type if status == 200 else kind, version,
+            refresh=lambda: render_again(key, produce, media_type),
+        )
+
+    def render_again(key: str, produce: Callable[..., str | bytes], media_type: str) -> None:
+        version = cache.version()
+        try:
+            rendered = render_in_background(produce)
+        except Redirect:  # merged away since: the next request gets the redirect
+            cache.drop_stale(key)
+            return
+        keep(key, produce, media_type, version, rendered)
+
     async def cached(
         request: Request, produce: Callable[..., str | bytes], media_type: str = "text/html"
     ) -> Response:
         version = await run_in_threadpool(cache.version) if cache.stale() else cache.version()
         key = request.url.path + "?" + request.url.query
         page = cache.get(key)
+        if page is None and revalidator is not None:
+            page = cache.get_stale(key)
+            if page is not None:  # the previous build's: served now, rendered anew meanwhile
+                revalidator.submit(key, lambda: render_again(key, produce, media_type))
         if page is None:
             try:
-                status, body, kind = await run_in_threadpool(render_page, produce)
+                rendered = await run_in_threadpool(render_page, produce)
             except Redirect as move:
                 return RedirectResponse(move.location, status_code=301)
-            page = cache.put(key, status, body, media_type if status == 200 else kind, version)
+            page = keep(key, produce, media_type, version, rendered)
         headers = {"etag": page.etag, "vary": "Accept-Encoding"}
         if page.status == 200 and request.headers.get("if-none-match") == page.etag:
             return Response(status_code=304, headers=headers)
@@ -116,8 +169,7 @@ def create_app(
                 break
             if cache.get(path + "?") is not None:
                 continue
-            status, body, kind = render_page(produce)
-            cache.put(path + "?", status, body, "text/html" if status == 200 else kind, version)
+            keep(path + "?", produce, "text/html", version, render_in_background(produce))
             rendered += 1
         return rendered
 
@@ -126,8 +178,8 @@ def create_app(
     @app.get("/api/v1/status", tags=["api"])
     async def status() -> dict[str, object]:
         """The server's page cache: how many rendered pages it holds, and their size."""
-        return {"cached_pages": len(cache), "cache_bytes": cache.size_bytes,
-                "cache_limit_bytes": cache.max_bytes}
+        return {"cached_pages": len(cache), "stale_pages": cache.stale_pages,
+                "cache_bytes": cache.size_bytes, "cache_limit_bytes": cache.max_bytes}
 
     puzzles = PuzzlePages(store, site)
 
@@ -247,6 +299,6 @@ def create_app(
 
         return HTMLResponse(await run_in_threadpool(produce), status_code=404)
 
-    app.add_middleware(CacheFront, cache=cache)
+    app.add_middleware(CacheFront, cache=cache, revalidator=revalidator)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so cached hits get it too
     return app

@@ -106,7 +106,8 @@ def app_from_environment():  # type: ignore[no-untyped-def]
     store = Store(options["database_url"], migrate=False)
     smtp = SmtpSettings(**options["smtp"]) if options["smtp"] else None
     app = create_app(store, SiteConfig(**options["site"]),
-                     secret=bytes.fromhex(options["secret"]), smtp=smtp)
+                     secret=bytes.fromhex(options["secret"]), smtp=smtp,
+                     serve_stale=options["serve_stale"])
     if options["warm"]:
         _start_warmer(app)
     return app
@@ -115,7 +116,7 @@ def app_from_environment():  # type: ignore[no-untyped-def]
 def serve(
     store: Store, config: SiteConfig, *, host: str = "127.0.0.1", port: int = 8000,
     log_level: str = "warning", warm: bool = True, secret: bytes | None = None,
-    smtp: SmtpSettings | None = None, workers: int = 1,
+    smtp: SmtpSettings | None = None, workers: int = 1, serve_stale: bool = True,
 ) -> None:
     """Serve until interrupted. With ``workers`` > 1, that many processes share the port,
     each with its own page cache (the operating system spreads the connections)."""
@@ -124,12 +125,13 @@ def serve(
             "database_url": store.url, "site": dataclasses.asdict(config),
             "secret": (secret or os.urandom(32)).hex(),
             "smtp": dataclasses.asdict(smtp) if smtp else None, "warm": warm,
+            "serve_stale": serve_stale,
         })
         uvicorn.run("broadsheet.publish.serve:app_from_environment", factory=True,
                     workers=workers, host=host, port=port, log_level=log_level,
                     access_log=False, server_header=False)
         return
-    app = create_app(store, config, secret=secret, smtp=smtp)
+    app = create_app(store, config, secret=secret, smtp=smtp, serve_stale=serve_stale)
     warmer = _start_warmer(app) if warm else None
     try:
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
