@@ -131,6 +131,11 @@ def verify(cw: Crossword, session: Session) -> None:
     # Every clue traces to a stored sentence that contains the answer.
     for e in cw.entries:
         verify_source(e, session)
+    # No clue gives another entry's answer away (four letters or more).
+    for e in cw.entries:
+        for other in cw.entries:
+            if other is not e and len(other.answer) >= 4:
+                assert not _contains_answer(e.clue, other.answer), (e.clue, other.answer)
     assert check_crossword(cw) == []
 
 
@@ -150,11 +155,12 @@ def verify_source(e, session: Session) -> None:  # type: ignore[no-untyped-def]
     else:  # pragma: no cover - no definitions are bundled yet
         raise AssertionError(f"unexpected source {source}")
     assert _contains_answer(sentence, e.answer), (e.answer, sentence)
-    # The clue is the sentence with the answer blanked (and perhaps cut to a window).
+    # The clue is the sentence with the answer blanked (and perhaps cut to a window), and
+    # other entries' answers turned into cross-references ("5-Down").
     assert "___" in e.clue
     flat = re.sub(r"\s+", " ", sentence)
     body = re.sub(r"\s*\(\d wds\.\)$", "", e.clue)
-    for chunk in re.split(r"___|…", body):
+    for chunk in re.split(r"___|…|\b\d+-(?:Across|Down)\b", body):
         assert chunk.strip() in flat, (chunk, sentence)
     assert not _contains_answer(e.clue, e.answer), e.clue  # the blank hides every copy
     if e.kind == "word":

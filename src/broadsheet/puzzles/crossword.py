@@ -52,7 +52,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from broadsheet.puzzles.rng import SplitMix64
-from broadsheet.puzzles.words import Vocabulary, WordInfo, load_vocabulary
+from broadsheet.puzzles.words import Vocabulary, WordInfo, load_vocabulary, mention_re
 
 __all__ = [
     "Crossword",
@@ -818,7 +818,24 @@ def _numbered(grid: list[str], vocab: Vocabulary) -> list[Entry]:
                     theme=info.tier <= 1,
                 ))
     entries.sort(key=lambda e: (e.direction != "across", e.number))
+    _cross_reference(entries, vocab)
     return entries
+
+
+def _cross_reference(entries: list[Entry], vocab: Vocabulary) -> None:
+    """A clue that quotes another entry's answer would give it away: news sentences share
+    their words (the clue of 3-Across says "harbour", the answer of 5-Down). Such a
+    mention becomes a cross-reference, as printed crosswords write them ("... the
+    5-Down budget"). Function words are left: "and" is no giveaway worth a reference."""
+    for other in entries:
+        info = vocab.words[other.answer]
+        if info.tier >= 4 and other.length < 4:
+            continue
+        mention = mention_re(info.phrase)
+        reference = f"{other.number}-{other.direction.capitalize()}"
+        for entry in entries:
+            if entry is not other:
+                entry.clue = mention.sub(reference, entry.clue)
 
 
 def _as_date(day: date | str) -> date:
@@ -928,7 +945,8 @@ def check_crossword(cw: Crossword) -> list[str]:
     square grid, no empty cell, 180-degree symmetric blocks, entries of at least three
     letters, every white cell checked (in an across and a down entry), white cells
     connected, entries matching the grid letter by letter (so crossings agree), standard
-    numbering, no repeated answer, and a clue with a source for every entry."""
+    numbering, no repeated answer, a clue with a source for every entry, and no clue that
+    shows another entry's answer of four letters or more."""
     problems: list[str] = []
     n = cw.size
     grid = cw.grid
@@ -994,4 +1012,22 @@ def check_crossword(cw: Crossword) -> list[str]:
             problems.append(f"{e.number} {e.direction} has no clue with a source")
         elif kind != "definition" and ("___" not in e.clue or not e.source.get("sentence")):
             problems.append(f"{e.number} {e.direction} has no fill-in-the-blank clue")
+        words = [w.upper() for w in re.findall(r"[^\W\d_]+", e.clue)]
+        for other in cw.entries:
+            if other is not e and other.length >= 4 and _spelled(words, other.answer):
+                problems.append(f"the clue of {e.number} {e.direction} shows "
+                                f"{other.number} {other.direction}'s answer")
     return problems
+
+
+def _spelled(words: list[str], answer: str) -> bool:
+    """Whether consecutive ``words`` (upper case) spell ``answer`` ("NBC", "NEWS")."""
+    for start in range(len(words)):
+        joined = ""
+        for word in words[start:]:
+            joined += word
+            if len(joined) >= len(answer):
+                break
+        if joined == answer:
+            return True
+    return False

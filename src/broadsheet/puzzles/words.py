@@ -313,6 +313,11 @@ def _blank_re(phrase: str) -> re.Pattern[str]:
                       re.IGNORECASE)
 
 
+def mention_re(phrase: str) -> re.Pattern[str]:
+    """``phrase`` wherever no letter touches it, in any case: what a clue must not show."""
+    return _blank_re(phrase)
+
+
 def blank_clue(sentence: str, phrase: str, *, window: int = 14, max_chars: int = 170) -> str:
     """``sentence`` with every occurrence of ``phrase`` that no letter touches replaced by
     ``___`` (any case), cut to about ``window`` words either side of the first blank when
