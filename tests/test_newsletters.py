@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from datetime import date
 
 import pytest
@@ -165,6 +166,27 @@ def test_bounces_and_temporary_failures(built: Store, sink: SmtpSink) -> None:
     assert len(sink.to("tempfail@example.org")) == 1  # retried once, delivered once
     again = send_issue(built, issue.id, _smtp(sink), secret=SECRET, site_url=SITE.base_url)
     assert again.sent == 0 and again.already_sent == 2
+
+
+def test_an_unreachable_server_stops_the_send_and_loses_nothing(built: Store) -> None:
+    with built.session() as s:
+        for n in range(5):
+            add_confirmed(s, f"reader{n}@example.org", ["best-articles"])
+    issue = issue_for(built, "best-articles", _day(built), site_url=SITE.base_url)
+    with socket.socket() as probe:  # a loopback port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    down = SmtpSettings(host="127.0.0.1", port=closed, retries=2, backoff_s=0.01,
+                        from_addr="Broadsheet <news@news.test>")
+    report = send_issue(built, issue.id, down, secret=SECRET, site_url=SITE.base_url)
+    assert report.stopped is not None and report.stopped.startswith("connection")
+    assert (report.sent, report.failed, report.deferred) == (0, 0, 0)
+    with built.session() as s:
+        assert set(s.scalars(select(SubscriberRow.status))) == {"confirmed"}
+        assert s.scalars(select(SendLogRow)).all() == []
+    with smtp_sink() as sink:  # back up: the next run sends every copy
+        again = send_issue(built, issue.id, _smtp(sink), secret=SECRET, site_url=SITE.base_url)
+        assert again.sent == 5 and len(sink.messages) == 5
 
 
 def test_archive_preview_and_preferences_pages(built: Store, sink: SmtpSink) -> None:
