@@ -53,3 +53,17 @@ def test_scheduler_sends_once_per_date_and_survives_errors() -> None:
     now[0] = datetime(2026, 3, 3, 7, 1, tzinfo=UTC)
     scheduler.run_once()
     assert calls[-1] == ("morning-briefing", date(2026, 3, 3)) and len(calls) == 3
+
+
+def test_a_stopped_send_is_not_counted_as_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The CLI's scheduled send raises when the server stopped the send, so the scheduler
+    # tries the day again instead of recording it as sent.
+    from broadsheet import cli
+    from broadsheet.newsletters.mailer import SendReport
+
+    stopped = SendReport(stopped="535 authentication failed")
+    monkeypatch.setattr(cli, "send_newsletter", lambda key, day: [("world", None, stopped)])
+    with pytest.raises(RuntimeError, match="535 authentication failed"):
+        cli._scheduled_send("morning-briefing", None)
+    monkeypatch.setattr(cli, "send_newsletter", lambda key, day: [("world", None, SendReport())])
+    cli._scheduled_send("morning-briefing", None)  # a completed send returns quietly
