@@ -41,6 +41,10 @@ from broadsheet.store import Store
 from broadsheet.store.schema import StoryRow
 
 VERSION_TTL_S = 2.0
+# While stale pages are served, background renders take at most 1 / (1 + this) of the
+# time, leaving the rest to readers: a re-warm takes three times as long (estimated 4.5
+# minutes for 10,000 stories) but no reader waits for it (docs/benchmarks.md, "Serving").
+BACKGROUND_PAUSE = 2.0
 PAGE: dict = {
     "methods": ["GET", "HEAD"], "response_class": HTMLResponse, "include_in_schema": False,
 }
@@ -88,15 +92,16 @@ def create_app(
 
     def render_in_background(produce: Callable[..., str | bytes]) -> tuple[int, bytes, str]:
         """``render_page`` for the warmer and the revalidator: one such render at a time,
-        and while stale pages stand in for fresh ones, each is followed by as long a
-        pause, so readers' requests get at least half of the interpreter (renders hold
-        its lock; two background renderers left the event loop a third of it)."""
+        and while stale pages stand in for fresh ones, each is followed by a pause of
+        ``BACKGROUND_PAUSE`` times its length, so readers' requests get most of the
+        interpreter (renders hold its lock; two background renderers without pauses left
+        the event loop a third of it)."""
         with background:
             started = time.perf_counter()
             result = render_page(produce)
             spent = time.perf_counter() - started
         if cache.stale_pages:
-            time.sleep(spent)
+            time.sleep(spent * BACKGROUND_PAUSE)
         return result
 
     def keep(
