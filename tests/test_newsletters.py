@@ -11,7 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from broadsheet.newsletters.compose import issue_for, latest_day
-from broadsheet.newsletters.mailer import SmtpSettings, send_issue
+from broadsheet.newsletters.mailer import (
+    PermanentFailure,
+    SessionFailure,
+    SmtpSettings,
+    send_issue,
+)
 from broadsheet.newsletters.subscriptions import add_confirmed, subscribe
 from broadsheet.newsletters.tokens import BadToken, make_token, verify_token
 from broadsheet.publish.app import create_app
@@ -122,6 +127,21 @@ def test_same_answer_for_new_and_existing_addresses_and_csrf(built: Store, sink:
     bad = client.post("/subscribe/", data={"csrf_token": _csrf(client), "email": "not-an-email",
                                            "newsletters": ["good-news"]})
     assert bad.status_code == 400 and "valid email" in bad.text
+
+
+def test_a_confirmation_that_cannot_be_sent_is_said_so(built: Store) -> None:
+    def down(email: str, url: str) -> None:
+        raise SessionFailure("connection: refused", temporary=True)
+
+    def refused(email: str, url: str) -> None:
+        raise PermanentFailure("550 5.1.1 No such user here")
+
+    for deliver, status, words in ((down, 503, "could not send"), (refused, 400, "refused")):
+        client = TestClient(create_app(built, SITE, secret=SECRET, send_confirmation=deliver))
+        answer = client.post("/subscribe/", data={
+            "csrf_token": _csrf(client), "email": "reader@example.org",
+            "newsletters": ["good-news"]})
+        assert answer.status_code == status and words in answer.text
 
 
 def test_signups_are_rate_limited(built: Store) -> None:

@@ -20,7 +20,12 @@ from starlette.concurrency import run_in_threadpool
 
 from broadsheet.newsletters.catalogue import NEWSLETTERS
 from broadsheet.newsletters.compose import PREFERENCES, UNSUBSCRIBE, compose_issue, latest_day
-from broadsheet.newsletters.mailer import SmtpSettings
+from broadsheet.newsletters.mailer import (
+    PermanentFailure,
+    SessionFailure,
+    SmtpSettings,
+    TemporaryFailure,
+)
 from broadsheet.newsletters.mailer import send_confirmation as send_confirmation_email
 from broadsheet.newsletters.subscriptions import (
     InvalidSubscription,
@@ -46,6 +51,8 @@ ISSUE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data
              "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 THANKS = ("Thank you. If that address can receive our newsletters, a confirmation email is "
           "on its way: open the link in it within 48 hours to start receiving them.")
+NOT_SENT = ("We could not send the confirmation email just now. Please sign up again in a "
+            "few minutes: a new link will be sent.")
 
 
 class RateLimiter:
@@ -153,7 +160,15 @@ def make_newsletter_router(
             except InvalidSubscription as exc:
                 return form_page(status=400, **subscribe_context(error=str(exc)))
             if result.confirm_token:
-                deliver(email, f"{base_url}/newsletters/confirm/{result.confirm_token}/")
+                try:
+                    deliver(email, f"{base_url}/newsletters/confirm/{result.confirm_token}/")
+                except PermanentFailure:  # the mail server refused this address
+                    return form_page(status=400, **subscribe_context(
+                        error="Our mail server refused that address: please check it."))
+                except (TemporaryFailure, SessionFailure):
+                    # The sign-up is kept; signing up again sends a new link.
+                    return page("message.html", 503, heading="Not sent yet",
+                                message=NOT_SENT)
             return page("message.html", heading="Check your inbox", message=THANKS)
 
         return await run_in_threadpool(work)
