@@ -131,9 +131,7 @@ def create_app(
         key = request.url.path + "?" + request.url.query
         page = cache.get(key)
         if page is None and revalidator is not None:
-            page = cache.get_stale(key)
-            if page is not None:  # the previous build's: served now, rendered anew meanwhile
-                revalidator.submit(key, lambda: render_again(key, produce, media_type))
+            page = revalidator.stale_page(cache, key)
         if page is None:
             try:
                 rendered = await run_in_threadpool(render_page, produce)

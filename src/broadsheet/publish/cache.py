@@ -177,6 +177,15 @@ class Revalidator:
                 self._thread.start()
         self._jobs.put((key, job))
 
+    def stale_page(self, cache: PageCache, key: str) -> CachedPage | None:
+        """The previous version's page for ``key``, to be served now while it is rendered
+        again here; None when there is none, or no way to render it again."""
+        page = cache.get_stale(key)
+        if page is None or page.refresh is None:
+            return None
+        self.submit(key, page.refresh)
+        return page
+
     def wait_idle(self, timeout_s: float) -> bool:
         """Wait until nothing is pending (tests, benchmarks); False on time-out."""
         with self._idle:
@@ -219,11 +228,7 @@ class CacheFront:
         key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
         page = self.cache.get(key)
         if page is None and self.revalidator is not None:
-            page = self.cache.get_stale(key)
-            if page is not None and page.refresh is not None:
-                self.revalidator.submit(key, page.refresh)
-            elif page is not None:  # no way to render it here: the app will
-                page = None
+            page = self.revalidator.stale_page(self.cache, key)
         if page is None:
             await self.app(scope, receive, send)
             return
