@@ -536,7 +536,7 @@ class OnlineClusterer:
             weights[named] *= cfg.name_boost
         top = np.argsort(-weights, kind="stable")[: cfg.doc_terms]  # ties: text order
         kept = weights[top]
-        kept /= float(np.sqrt(kept @ kept)) or 1.0
+        kept /= _array_norm(kept) or 1.0
         top_list = top.tolist()
         top_terms = list(map(terms.__getitem__, top_list))
         vec = dict(zip(top_terms, kept.tolist(), strict=True))
@@ -548,7 +548,7 @@ class OnlineClusterer:
             novel = df[top] <= 1
             if novel.any():
                 damped = np.where(novel, kept * cfg.novel_weight, kept)
-                damped /= float(np.sqrt(damped @ damped)) or 1.0
+                damped /= _array_norm(damped) or 1.0
                 svec = dict(zip(top_terms, damped.tolist(), strict=True))
         title_terms = features.title_terms
         headline: dict[str, float] = {}
@@ -910,6 +910,12 @@ def _unpack_postings(
         out[term] = dict.fromkeys(seqs[start : start + count])
         start += count
     return out
+
+
+def _array_norm(values: np.ndarray) -> float:
+    """Euclidean norm, exactly rounded: a BLAS dot product's rounding depends on the CPU
+    kernel it picks, and the weights (hence snapshots and ties) must not."""
+    return math.sqrt(math.fsum((values * values).tolist()))
 
 
 def _norm(weights: dict[str, float]) -> float:
