@@ -57,6 +57,7 @@ from broadsheet.stories.cluster import (
     OnlineClusterer,
     default_processes,
 )
+from broadsheet.stories.embed import Embedder, SentenceEmbedder, embed_documents
 from broadsheet.stories.text import STOP_WORDS
 
 SEED = 20240601
@@ -290,12 +291,25 @@ def cluster_title_jaccard(
     return out
 
 
-def default_systems() -> dict[str, ClusterFn]:
-    return {
-        "broadsheet": cluster_broadsheet,
-        "tfidf-agglomerative": cluster_tfidf_agglomerative,
-        "title-jaccard": cluster_title_jaccard,
-    }
+def cluster_broadsheet_embedded(embedder: Embedder) -> ClusterFn:
+    """Our clusterer with sentence embeddings: the time includes computing them."""
+
+    def run(docs: list[GoldDoc]) -> dict[str, str]:
+        embedded = embed_documents([g.doc for g in docs], embedder)
+        return cluster_broadsheet(
+            [GoldDoc(doc, g.gold) for doc, g in zip(embedded, docs, strict=True)]
+        )
+
+    return run
+
+
+def default_systems(embedder: Embedder | None = None) -> dict[str, ClusterFn]:
+    systems: dict[str, ClusterFn] = {"broadsheet": cluster_broadsheet}
+    if embedder is not None:
+        systems["broadsheet+embeddings"] = cluster_broadsheet_embedded(embedder)
+    systems["tfidf-agglomerative"] = cluster_tfidf_agglomerative
+    systems["title-jaccard"] = cluster_title_jaccard
+    return systems
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -308,8 +322,10 @@ def evaluate_clustering(
     progress: Callable[[str, int, int], None] | None = None,
     systems: dict[str, ClusterFn] | None = None,
     seed: int = SEED,
+    embedder: Embedder | None = None,
 ) -> ClusteringReport:
-    """Score every system on the story file at ``path`` (first ``limit`` stories).
+    """Score every system on the story file at ``path`` (first ``limit`` stories); with an
+    ``embedder``, our clusterer with sentence embeddings too.
 
     ``progress(system, done, total)`` is called after each system with ``total`` = number
     of systems.
@@ -323,7 +339,7 @@ def evaluate_clustering(
         stories=len(set(gold.values())),
         dated=sum(1 for g in docs if g.doc.published is not None),
     )
-    chosen = systems if systems is not None else default_systems()
+    chosen = systems if systems is not None else default_systems(embedder)
     for index, (name, fn) in enumerate(chosen.items()):
         start = time.perf_counter()
         pred = fn(ordered)
@@ -652,11 +668,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--processes", type=int, default=default_processes(), help="for --throughput"
     )
     parser.add_argument("--tune", action="store_true", help="print the baselines' grids")
+    parser.add_argument(
+        "--embeddings", type=Path, default=None, help="a local sentence-transformers model"
+    )
     args = parser.parse_args(argv)
+    embedder = SentenceEmbedder(args.embeddings) if args.embeddings else None
     for path in args.files:
         if args.tune:
             print(json.dumps(tune_baselines(path)))
-        print(evaluate_clustering(path, limit=args.limit).to_markdown())
+        print(evaluate_clustering(path, limit=args.limit, embedder=embedder).to_markdown())
     if args.throughput:
         sizes = [int(s) for s in args.sizes.split(",")]
         rows = benchmark_throughput(sizes, args.files, processes=args.processes)

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -29,10 +30,14 @@ from broadsheet.store.schema import (
     StoryRow,
 )
 from broadsheet.stories.cluster import ClusterConfig, ClusterDoc, OnlineClusterer
+from broadsheet.stories.embed import Embedder, embedding_text
 from broadsheet.stories.neardup import NearDuplicateIndex
 from broadsheet.stories.rank import blindspot, coverage_by_lean, importance
 from broadsheet.stories.sections import classify_section, story_section
 from broadsheet.stories.tone import story_tone, tone
+
+if TYPE_CHECKING:
+    import numpy as np
 
 STATE_ID = 1
 DEFAULT_BATCH = 500
@@ -94,10 +99,12 @@ def build_stories(
     config: ClusterConfig | None = None,
     batch_size: int | None = None,
     on_article: Callable[[int], None] | None = None,
+    embedder: Embedder | None = None,
 ) -> BuildReport:
     """Cluster every article not yet in a story; returns what changed.
 
-    ``batch_size`` articles are committed at a time (default: ``auto_batch_size``)."""
+    ``batch_size`` articles are committed at a time (default: ``auto_batch_size``). With
+    an ``embedder`` (``stories.embed``) each article also carries a sentence embedding."""
     config = config or ClusterConfig()
     if batch_size is None:
         batch_size = auto_batch_size(pending_count(store))
@@ -123,7 +130,7 @@ def build_stories(
                 # afterwards the in-memory clusterer is always exactly what the last
                 # committed batch saved. A failed batch raises, so they never diverge.
                 _, clusterer, neardup = _load_state(session, config)
-                builder = _Batch(clusterer, neardup, report)
+                builder = _Batch(clusterer, neardup, report, embedder)
             touched = builder.run(session, rows)
             for story_id in sorted(touched):
                 _refresh_story(session, story_id)
@@ -154,17 +161,27 @@ class _Batch:
     """Assigns one batch of articles to stories inside the caller's transaction."""
 
     def __init__(
-        self, clusterer: OnlineClusterer, neardup: NearDuplicateIndex, report: BuildReport
+        self,
+        clusterer: OnlineClusterer,
+        neardup: NearDuplicateIndex,
+        report: BuildReport,
+        embedder: Embedder | None = None,
     ) -> None:
         self.clusterer = clusterer
         self.neardup = neardup
         self.report = report
+        self.embedder = embedder
 
     def run(self, session: Session, rows: list) -> set[str]:  # type: ignore[type-arg]
         self.story_of: dict[int, str] = {}
         links: list[StoryArticleRow] = []
-        for article, outlet in rows:
-            links.append(self._assign(session, article, outlet))
+        vectors = (
+            self.embedder([embedding_text(a.title or "", _article_text(a)) for a, _ in rows])
+            if self.embedder is not None
+            else [None] * len(rows)
+        )
+        for (article, outlet), vector in zip(rows, vectors, strict=True):
+            links.append(self._assign(session, article, outlet, vector))
         for link in links:  # a merge later in the batch may have moved earlier articles
             link.story_id = self.story_of[link.article_id]
         session.flush()  # new stories first: the links refer to them
@@ -181,7 +198,11 @@ class _Batch:
         return _resolve(session, story) if story else None
 
     def _assign(
-        self, session: Session, article: ArticleRow, outlet: OutletRow | None
+        self,
+        session: Session,
+        article: ArticleRow,
+        outlet: OutletRow | None,
+        vector: np.ndarray | None = None,
     ) -> StoryArticleRow:
         published = as_utc(article.published) or as_utc(article.created_at)
         text = _article_text(article)
@@ -210,6 +231,7 @@ class _Batch:
                     text=text,
                     published=published,
                     outlet=outlet.slug if outlet else None,
+                    embedding=vector,
                 )
             )
             story_id, similarity = assignment.story_id, assignment.similarity

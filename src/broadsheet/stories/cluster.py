@@ -56,8 +56,16 @@ the absorbed ids, which callers must keep resolving (as aliases) to the survivor
 The whole state snapshots to bytes (``snapshot``/``restore``); a restored clusterer
 continues exactly as an uninterrupted one would.
 
-There is no embedding representation: the issue's optional sentence-embedding extra is
-not built (no model could be run or measured here, and nothing may download one).
+Sentence embeddings (optional, ``stories.embed``): an article may carry a dense unit
+vector (``ClusterDoc.embedding``); a story keeps the sum of its members' vectors. Where
+both sides have one, the dense cosine ``d`` enters twice. It is blended into the textual
+cosine, ``(1 - dense_weight) * cos + dense_weight * max(0, (d - dense_floor) /
+(1 - dense_floor))`` (unrelated news sits at a dense cosine of 0.1-0.4, hence the floor),
+and it vetoes: a candidate with ``d`` below ``dense_join_min`` (active stories) or
+``dense_reopen_min`` (remembered ones) is not a candidate. Shared names and vocabulary are
+what joins two events of one topic (two launches by one country); the embedding of the
+whole lead tells what happened. Without vectors nothing of this applies, and the
+clusterer is exactly the TF-IDF one.
 """
 
 from __future__ import annotations
@@ -71,7 +79,7 @@ import struct
 import zlib
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from itertools import compress, islice, repeat
 from operator import itemgetter, mul
@@ -84,8 +92,9 @@ from broadsheet.stories.workers import FeatureWorkers
 _DAY = 86_400.0
 _MAGIC = b"BSCL"
 # 2: story vectors and posting lists as packed arrays (restores ~10x faster than 1, which
-# parsed millions of JSON floats); 1 is still restored.
-_FORMAT = 2
+# parsed millions of JSON floats); 3: the same and the stories' summed sentence
+# embeddings. 1 and 2 are still restored.
+_FORMAT = 3
 _SEP = "\x00"  # joins term lists: terms and names never contain it
 _by_weight = itemgetter(1)
 # A scored candidate: (similarity, story seq, undecayed similarity, title cosine).
@@ -141,6 +150,12 @@ class ClusterConfig:
     thread_days: float = 14.0  # a story links to stories active this recently
     thread_threshold: float = 0.12  # undecayed similarity for a thread
     thread_min_names: int = 2  # shared name-like terms for a thread
+    # Sentence embeddings, used only when articles carry them (see the docstring). Chosen
+    # on a coarse grid on giveme-newscluster (docs/benchmarks.md), round values.
+    dense_weight: float = 0.3  # share of the dense cosine in the similarity
+    dense_floor: float = 0.5  # dense cosines up to this count as 0 in the blend
+    dense_join_min: float = 0.3  # an active story with a lower dense cosine is no candidate
+    dense_reopen_min: float = 0.4  # nor is a remembered one below this
 
 
 @dataclass(frozen=True)
@@ -152,6 +167,8 @@ class ClusterDoc:
     text: str
     published: datetime | None = None
     outlet: str | None = None
+    # A sentence embedding of the article (see ``stories.embed``); None: TF-IDF only.
+    embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -173,7 +190,7 @@ class Assignment:
 class _Article:
     """One article, vectorised: what matching and joining need."""
 
-    __slots__ = ("headline", "lookup", "names", "svec", "t", "tvec", "vec")
+    __slots__ = ("dense", "headline", "lookup", "names", "svec", "t", "tvec", "vec")
 
     def __init__(
         self,
@@ -184,6 +201,7 @@ class _Article:
         lookup: list[str],
         t: float | None,
         headline: dict[str, float],
+        dense: np.ndarray | None = None,
     ) -> None:
         self.vec = vec  # unit vector, added to the centroid
         self.svec = svec  # the same with never-seen terms damped: used for scoring
@@ -193,6 +211,7 @@ class _Article:
         self.names = names
         self.lookup = lookup
         self.t = t
+        self.dense = dense  # unit sentence embedding, float64, or None
 
     def name_lookup(self, n: int) -> list[str]:
         """The ``n`` heaviest name-like terms (for the index of remembered stories)."""
@@ -202,8 +221,8 @@ class _Article:
 
 class _Story:
     __slots__ = (
-        "centroid", "first", "id", "last", "names", "norm", "posted", "seq", "size",
-        "tcentroid", "thread", "tnorm",
+        "centroid", "dense", "first", "id", "last", "names", "norm", "posted", "seq",
+        "size", "tcentroid", "thread", "tnorm",
     )
 
     def __init__(self, seq: int, story_id: str, thread: str, t: float | None) -> None:
@@ -219,6 +238,8 @@ class _Story:
         self.last = t
         self.names: set[str] = set()
         self.posted: set[str] = set()  # terms under which the story is in a posting list
+        # Sum of the members' sentence embeddings (None until a member carries one).
+        self.dense: np.ndarray | None = None
 
     @classmethod
     def from_json(cls, row: list) -> _Story:  # a story row of a format-1 snapshot
@@ -419,17 +440,26 @@ class OnlineClusterer:
             "mem_postings": mem_terms,
             "expiry": self._expiry,
             "arrays": [len(a) for a in arrays],
+            # Rows (in ``stories`` order) with a summed sentence embedding, and its size.
+            "dense": [i for i, story in enumerate(stories) if story.dense is not None],
         }
+        dense = [story.dense for story in stories if story.dense is not None]
+        state["dense_dim"] = int(dense[0].size) if dense else 0
         # zlib level 1: level 6 took three times as long for 10 % smaller snapshots.
         head = zlib.compress(
             json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 1
         )
         packed = zlib.compress(b"".join(a.tobytes() for a in arrays), 1)
         table = zlib.compress(self._idf.to_bytes(), 6)
+        vectors = zlib.compress(
+            np.concatenate(dense).astype("<f8").tobytes() if dense else b"", 1
+        )
         return (
             _MAGIC
-            + struct.pack("<BIII", _FORMAT, len(head), len(packed), len(table))
-            + head + packed + table
+            + struct.pack(
+                "<BIIII", _FORMAT, len(head), len(packed), len(table), len(vectors)
+            )
+            + head + packed + table + vectors
         )
 
     @classmethod
@@ -442,14 +472,18 @@ class OnlineClusterer:
         version = data[4]
         if version == 1:
             return cls._restore_v1(data, config)
-        if version != _FORMAT:
+        if version not in (2, _FORMAT):
             raise ValueError(f"unsupported snapshot format {version}")
-        _, head_len, packed_len, table_len = struct.unpack_from("<BIII", data, 4)
-        offset = 4 + struct.calcsize("<BIII")
+        layout = "<BIII" if version == 2 else "<BIIII"
+        _, head_len, packed_len, table_len, *rest = struct.unpack_from(layout, data, 4)
+        offset = 4 + struct.calcsize(layout)
         state = json.loads(zlib.decompress(data[offset : offset + head_len]))
         offset += head_len
         packed = zlib.decompress(data[offset : offset + packed_len])
-        table = zlib.decompress(data[offset + packed_len : offset + packed_len + table_len])
+        offset += packed_len
+        table = zlib.decompress(data[offset : offset + table_len])
+        offset += table_len
+        vectors = zlib.decompress(data[offset : offset + rest[0]]) if rest else b""
         self = cls._with_config(state, config, table)
         arrays = []
         start = 0
@@ -458,6 +492,9 @@ class OnlineClusterer:
             start += np.dtype(dtype).itemsize * length
         weights, post_counts, post_seqs, mem_counts, mem_seqs = arrays
         terms = _split(state["terms"])
+        dim = state.get("dense_dim", 0)
+        dense_rows = set(state.get("dense", ()))
+        summed = iter(np.frombuffer(vectors, "<f8").reshape(-1, dim)) if dim else None
         cursor = 0
         for index, row in enumerate(state["stories"]):
             seq, sid, thread, size, first, last, n_centroid, n_title, names, posted = row
@@ -473,6 +510,8 @@ class OnlineClusterer:
             story.tnorm = _norm(story.tcentroid)
             story.names = set(_split(names))
             story.posted = set(_split(posted))
+            if summed is not None and index in dense_rows:
+                story.dense = next(summed).copy()  # rows are stored in story order
             (self._active if index < state["active"] else self._memory)[seq] = story
             self._ids[sid] = seq
         self._postings = _unpack_postings(state["postings"], post_counts, post_seqs)
@@ -525,8 +564,9 @@ class OnlineClusterer:
                 title_weight=cfg.title_weight, lead_chars=cfg.lead_chars,
                 bucket_mask=self._idf.mask,
             )
+        dense = _unit_dense(doc.embedding)
         if not features.terms:
-            return _Article({}, {}, {}, set(), [], t, {})
+            return _Article({}, {}, {}, set(), [], t, {}, dense)
         terms = features.terms
         table = self._idf
         df = table.add_document(features.buckets)
@@ -571,7 +611,7 @@ class OnlineClusterer:
                 extra.sort(key=lambda term: (-vec[term], term))
                 del extra[cfg.lookup_title_terms :]
             lookup += extra
-        return _Article(vec, svec, tvec, names, lookup, t, headline)
+        return _Article(vec, svec, tvec, names, lookup, t, headline, dense)
 
     # ------------------------------------------------------------------ matching
 
@@ -606,6 +646,8 @@ class OnlineClusterer:
         half_life = cfg.half_life_days * _DAY
         floor = cfg.decay_floor
         title_factor = cfg.title_factor
+        dense = art.dense
+        dense_min = cfg.dense_join_min if decay else cfg.dense_reopen_min
         out = []
         for _, seq in ranked:
             story = stories[seq]
@@ -618,6 +660,14 @@ class OnlineClusterer:
                     cos = title_factor * tdot / story.tnorm
             elif headline and story.tnorm:
                 tcos = _dot(headline, story.tcentroid) / story.tnorm
+            if dense is not None and story.dense is not None:
+                summed = story.dense
+                d = float(dense @ summed) / (math.sqrt(float(summed @ summed)) or 1.0)
+                if d < dense_min:
+                    continue  # the texts share words, but not what happened
+                if cfg.dense_weight:
+                    lift = max(0.0, (d - cfg.dense_floor) / (1.0 - cfg.dense_floor))
+                    cos = (1.0 - cfg.dense_weight) * cos + cfg.dense_weight * lift
             sim = cos
             if decay:
                 if t is None or story.first is None:
@@ -744,6 +794,8 @@ class OnlineClusterer:
             story.tnorm = _norm(story.tcentroid)
         story.names |= art.names
         story.size += 1
+        if art.dense is not None:
+            story.dense = art.dense.copy() if story.dense is None else story.dense + art.dense
         t = art.t
         if t is not None:
             story.first = t if story.first is None else min(story.first, t)
@@ -783,6 +835,10 @@ class OnlineClusterer:
                 mine[term] = get(term, 0.0) + w
         survivor.size += other.size
         survivor.names |= other.names
+        if other.dense is not None:
+            survivor.dense = (
+                other.dense if survivor.dense is None else survivor.dense + other.dense
+            )
         if other.first is not None:
             survivor.first = other.first if survivor.first is None else min(
                 survivor.first, other.first
@@ -916,6 +972,17 @@ def _array_norm(values: np.ndarray) -> float:
     """Euclidean norm, exactly rounded: a BLAS dot product's rounding depends on the CPU
     kernel it picks, and the weights (hence snapshots and ties) must not."""
     return math.sqrt(math.fsum((values * values).tolist()))
+
+
+def _unit_dense(embedding: np.ndarray | None) -> np.ndarray | None:
+    """A sentence embedding as a float64 unit vector; None when absent or unusable."""
+    if embedding is None:
+        return None
+    vector = np.asarray(embedding, dtype=np.float64).ravel()
+    norm = float(np.sqrt(vector @ vector)) if vector.size else 0.0
+    if not norm or not math.isfinite(norm):
+        return None
+    return vector / norm
 
 
 def _norm(weights: dict[str, float]) -> float:

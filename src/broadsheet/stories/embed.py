@@ -1,0 +1,107 @@
+"""Sentence embeddings for story clustering: the optional ``embeddings`` extra.
+
+``pip install 'broadsheet[embeddings]'`` brings sentence-transformers (and torch). The
+model is a sentence-transformers model *directory* named in the config
+(``[stories] embedding_model = "models/all-MiniLM-L6-v2"``) or with ``--embeddings``; it
+is loaded offline and never downloaded (``HF_HUB_OFFLINE``, ``local_files_only``), so a
+missing or incomplete directory is an error, not a fetch. docs/embeddings.md says where
+such a directory can come from without a download at run time.
+
+An article's embedding is that of its title and the lead of its body
+(``embedding_text``); the clusterer only reads ``ClusterDoc.embedding`` and never imports
+this module, so the default install needs neither torch nor a model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from itertools import islice
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from broadsheet.stories.cluster import ClusterDoc
+from broadsheet.stories.text import lead
+
+# Characters of the body after the title: about 250 tokens, all that MiniLM-sized models
+# read (256 word pieces); more would only be cut off by the tokenizer.
+EMBED_CHARS = 1200
+
+
+class EmbeddingError(Exception):
+    """The embedding model cannot be used (not installed, not found, not loadable)."""
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into one vector each (rows of a 2-D array)."""
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def embedding_text(title: str, text: str, chars: int = EMBED_CHARS) -> str:
+    """What an article's embedding is computed from: its title, then the lead."""
+    title = (title or "").strip()
+    body = lead(text or "", chars)
+    return f"{title}. {body}" if title and body else title or body
+
+
+class SentenceEmbedder:
+    """A local sentence-transformers model, on the CPU unless told otherwise."""
+
+    def __init__(self, model_dir: str | Path, *, device: str = "cpu", batch_size: int = 32):
+        path = Path(model_dir).expanduser()
+        if not path.is_dir():
+            raise EmbeddingError(
+                f"embedding model directory not found: {path} "
+                "(a local sentence-transformers model; nothing is downloaded)"
+            )
+        # Never reach for a hub, whatever the model's config names.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbeddingError(
+                "sentence embeddings need the extra: pip install 'broadsheet[embeddings]'"
+            ) from exc
+        try:
+            self._model = SentenceTransformer(str(path), device=device, local_files_only=True)
+        except Exception as exc:  # the library raises many kinds for a bad directory
+            raise EmbeddingError(f"cannot load the embedding model in {path}: {exc}") from exc
+        self.path = path
+        self.batch_size = batch_size
+
+    @property
+    def dimensions(self) -> int:
+        return int(self._model.get_sentence_embedding_dimension() or 0)
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+def embed_documents(
+    docs: Iterable[ClusterDoc],
+    embedder: Embedder,
+    *,
+    batch: int = 256,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[ClusterDoc]:
+    """The articles with ``embedding`` set, in the same order, ``batch`` at a time."""
+    iterator = iter(docs)
+    while chunk := list(islice(iterator, batch)):
+        vectors = embedder([embedding_text(d.title, d.text) for d in chunk])
+        if len(vectors) != len(chunk):
+            raise EmbeddingError(f"the model gave {len(vectors)} vectors for {len(chunk)} texts")
+        yield from (replace(d, embedding=v) for d, v in zip(chunk, vectors, strict=True))
+        if progress:
+            progress(len(chunk))
