@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from broadsheet.eval.clustering import (
@@ -153,6 +154,41 @@ def test_synthetic_stream_reports_its_events_and_is_time_ordered(tmp_path: Path)
     assert len(docs) == len(events) == 300
     assert [d.published for d in docs] == sorted(d.published for d in docs)
     assert len(set(events)) > 50  # many events, built on only three real stories
+
+
+def test_synthetic_vectors_are_close_within_an_event_and_apart_across(tmp_path: Path) -> None:
+    path = tmp_path / "src.jsonl"
+    _write_sources(path)
+    events: list[int] = []
+    docs = list(synthetic_stream(300, [path], events=events, embedding_dim=64))
+    vectors = np.array([d.embedding for d in docs], dtype=np.float64)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    same, other = [], []
+    for i in range(len(docs)):
+        for j in range(i + 1, min(i + 40, len(docs))):
+            (same if events[i] == events[j] else other).append(vectors[i] @ vectors[j])
+    assert same and other
+    assert np.mean(same) > 0.8 and np.mean(other) < 0.5
+    # The same stream, vectors and all, every time.
+    again = list(synthetic_stream(300, [path], embedding_dim=64))
+    assert all(np.array_equal(a.embedding, b.embedding) for a, b in zip(docs, again, strict=True))
+    assert next(synthetic_stream(1, [path])).embedding is None
+
+
+def test_evaluate_with_an_embedder_adds_the_embedded_row(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    _write(path)
+    seen: list[str] = []
+
+    def embedder(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return np.ones((len(texts), 4), np.float32)
+
+    report = evaluate_clustering(path, embedder=embedder)
+    assert [s.name for s in report.systems] == [
+        "broadsheet", "broadsheet+embeddings", "tfidf-agglomerative", "title-jaccard",
+    ]
+    assert len(seen) == report.articles
 
 
 def test_throughput_rows_score_the_stories_against_the_synthetic_events(

@@ -206,3 +206,25 @@ def test_choose_headline_prefers_shared_wording() -> None:
     assert choose_headline(titles) != "Opinion: why we need better transport"
     assert choose_headline(["Only one"]) == "Only one"
     assert choose_headline([]) == ""
+
+
+@pytest.mark.parametrize("columns", [80, 130])
+def test_stories_list_shows_every_headline_on_a_narrow_or_wide_terminal(
+    tmp_path: Path, columns: int
+) -> None:
+    db = tmp_path / "l.db"
+    store = Store(f"sqlite:///{db}")
+    populate(store, events=4, per_event=3)
+    build_stories(store)
+    with store.session() as session:
+        headlines = [s.story.headline for s in top_stories(session, limit=4)]
+    env = {**os.environ, "COLUMNS": str(columns), "BROADSHEET_DATABASE_URL": f"sqlite:///{db}"}
+    shown = subprocess.run(
+        [sys.executable, "-m", "broadsheet.cli", "stories", "list", "--limit", "4"],
+        capture_output=True, text=True, env=env, timeout=120, check=True,
+    ).stdout
+    assert max(len(line) for line in shown.splitlines()) <= columns
+    flat = " ".join(" ".join(line.strip("│┃ ").split()) for line in shown.splitlines())
+    for headline in headlines:
+        # The first words of each headline are on screen (it may wrap after them).
+        assert " ".join(headline.split()[:2]) in flat

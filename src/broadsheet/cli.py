@@ -1018,8 +1018,11 @@ _EMBEDDINGS_HELP = (
 )
 
 
-def _embedder(option: Path | None):  # type: ignore[no-untyped-def]
-    """The sentence embedder: ``--embeddings``, else ``[stories] embedding_model``."""
+def _embedder(option: Path | None, *, load: bool = True):  # type: ignore[no-untyped-def]
+    """The sentence embedder: ``--embeddings``, else ``[stories] embedding_model``.
+
+    With ``load=False`` (nothing to embed) only the directory is checked: loading torch
+    and the model takes seconds, but a wrong path should still be said at once."""
     from broadsheet.stories.embed import EmbeddingError, SentenceEmbedder
 
     chosen = option
@@ -1033,6 +1036,10 @@ def _embedder(option: Path | None):  # type: ignore[no-untyped-def]
         if not isinstance(value, str) or not value.strip():
             fail(f"stories.embedding_model must be a directory path, got {value!r}")
         chosen = Path(value)
+    if not load:
+        if not chosen.expanduser().is_dir():
+            fail(f"embedding model directory not found: {chosen}")
+        return None
     try:
         return SentenceEmbedder(chosen)
     except EmbeddingError as exc:
@@ -1044,7 +1051,7 @@ def _build(batch_size: int | None, embeddings: Path | None = None):  # type: ign
 
     store = open_store()
     pending = pending_count(store)
-    embedder = _embedder(embeddings) if pending else None
+    embedder = _embedder(embeddings, load=pending > 0)
     batch_size = batch_size or auto_batch_size(pending)  # counted once, for both
     with _progress(transient=True) as progress:
         task = progress.add_task("Building stories", total=pending)
@@ -1098,6 +1105,10 @@ def build(
     _build(batch_size, embeddings)
 
 
+# `stories list` shows one column per field from this terminal width up.
+WIDE_TABLE_COLUMNS = 110
+
+
 def _lean_bar(coverage: dict[str, int]) -> str:
     left = coverage.get("left", 0) + coverage.get("lean-left", 0)
     center = coverage.get("center", 0)
@@ -1137,20 +1148,42 @@ def stories_list(
     if not records:
         console.print("No stories yet: run `broadsheet fetch` (or `ingest`), then `build`.")
         return
-    table = Table(title="Top stories")
-    for col in ("#", "headline", "section", "outlets", "articles", "coverage", "updated"):
+    from rich.markup import escape
+
+    # Wide terminals get one column per field; narrower ones (80 columns) one "story"
+    # column with the details under the headline, or the fixed-width columns would leave
+    # the headline no room at all.
+    wide = console.width >= WIDE_TABLE_COLUMNS
+    table = Table(title="Top stories", show_lines=not wide)
+    columns = (
+        ("#", "headline", "section", "outlets", "articles", "coverage", "updated")
+        if wide
+        else ("#", "story", "coverage")
+    )
+    for col in columns:
         numeric = col in ("#", "outlets", "articles")
         table.add_column(
             col, overflow="fold", justify="right" if numeric else "left",
-            ratio=4 if col == "headline" else None, no_wrap=col != "headline",
+            ratio=4 if col in ("headline", "story") else None,
+            no_wrap=col not in ("headline", "story", "coverage"),
         )
     for i, r in enumerate(records, 1):
         updated = r["last_published"].strftime("%d %b %H:%M") if r["last_published"] else ""
         blind = f" [yellow]blindspot: {r['blindspot']}[/]" if r["blindspot"] else ""
-        table.add_row(
-            str(i), r["headline"], r["section"], str(r["outlets"]), str(r["articles"]),
-            _lean_bar(r["coverage"]) + blind, updated,
-        )
+        headline = escape(r["headline"])
+        coverage = _lean_bar(r["coverage"]) + blind
+        if wide:
+            table.add_row(
+                str(i), headline, r["section"], str(r["outlets"]), str(r["articles"]),
+                coverage, updated,
+            )
+        else:
+            details = " · ".join(
+                filter(None, [r["section"], f"{r['outlets']} outlets",
+                              f"{r['articles']} articles", updated])
+            )
+            coverage = coverage.replace(" [yellow]", "\n[yellow]")  # blindspot below
+            table.add_row(str(i), f"[bold]{headline}[/]\n[dim]{details}[/]", coverage)
     console.print(table)
 
 
@@ -1433,6 +1466,14 @@ def eval_clustering(
             "tokenises articles while this one clusters). Default: the CPU count, at most 2.",
         ),
     ] = None,
+    embedding_dim: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="For --throughput: articles carry made-up sentence embeddings of this "
+            "size (384 for MiniLM): the clustering cost of the embeddings extra, model aside.",
+        ),
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per report.")] = False,
     embeddings: Annotated[
         Path | None,
@@ -1471,7 +1512,8 @@ def eval_clustering(
         with _progress(transient=True) as progress:
             task = progress.add_task("Throughput", total=None)
             rows = benchmark_throughput(
-                wanted, paths, processes=processes, progress=_advance(progress, task)
+                wanted, paths, processes=processes, progress=_advance(progress, task),
+                embedding_dim=embedding_dim,
             )
         if as_json:
             for row in rows:

