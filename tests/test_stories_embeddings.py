@@ -272,3 +272,18 @@ def test_a_real_sentence_transformers_model_loads_offline_and_embeds(tmp_path: P
     (tmp_path / "empty").mkdir()
     with pytest.raises(EmbeddingError, match="cannot load the embedding model"):
         SentenceEmbedder(tmp_path / "empty")
+
+
+def test_vectors_of_another_size_are_ignored_not_a_crash() -> None:
+    # A model changed mid-stream: stories keep the first size, and a snapshot holds both.
+    docs = sorted(VOLCANO + BANK, key=lambda d: (d.published, d.id))
+    mixed = [replace(d, embedding=axis(0, 8 if d.id.startswith("v") else 5)) for d in docs]
+    mixed.append(replace(BANK[1], id="b-other-model", embedding=axis(0, 8)))
+    clusterer = OnlineClusterer()
+    got = [clusterer.add(d) for d in mixed]
+    assert len(got) == len(mixed)
+    data = clusterer.snapshot()
+    restored = OnlineClusterer.restore(data)
+    assert restored.snapshot() == data
+    sizes = {s.dense.size for s in restored._active.values() if s.dense is not None}
+    assert sizes == {8, 5}

@@ -440,11 +440,15 @@ class OnlineClusterer:
             "mem_postings": mem_terms,
             "expiry": self._expiry,
             "arrays": [len(a) for a in arrays],
-            # Rows (in ``stories`` order) with a summed sentence embedding, and its size.
-            "dense": [i for i, story in enumerate(stories) if story.dense is not None],
+            # [row in ``stories`` order, size] of each summed sentence embedding (sizes
+            # differ only if the model was changed mid-stream).
+            "dense": [
+                [i, int(story.dense.size)]
+                for i, story in enumerate(stories)
+                if story.dense is not None
+            ],
         }
         dense = [story.dense for story in stories if story.dense is not None]
-        state["dense_dim"] = int(dense[0].size) if dense else 0
         # zlib level 1: level 6 took three times as long for 10 % smaller snapshots.
         head = zlib.compress(
             json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 1
@@ -492,9 +496,9 @@ class OnlineClusterer:
             start += np.dtype(dtype).itemsize * length
         weights, post_counts, post_seqs, mem_counts, mem_seqs = arrays
         terms = _split(state["terms"])
-        dim = state.get("dense_dim", 0)
-        dense_rows = set(state.get("dense", ()))
-        summed = iter(np.frombuffer(vectors, "<f8").reshape(-1, dim)) if dim else None
+        summed = np.frombuffer(vectors, "<f8")
+        dense_rows = {index: size for index, size in state.get("dense", ())}
+        dense_at = 0
         cursor = 0
         for index, row in enumerate(state["stories"]):
             seq, sid, thread, size, first, last, n_centroid, n_title, names, posted = row
@@ -510,8 +514,10 @@ class OnlineClusterer:
             story.tnorm = _norm(story.tcentroid)
             story.names = set(_split(names))
             story.posted = set(_split(posted))
-            if summed is not None and index in dense_rows:
-                story.dense = next(summed).copy()  # rows are stored in story order
+            if index in dense_rows:  # stored in story order
+                size = dense_rows[index]
+                story.dense = summed[dense_at : dense_at + size].copy()
+                dense_at += size
             (self._active if index < state["active"] else self._memory)[seq] = story
             self._ids[sid] = seq
         self._postings = _unpack_postings(state["postings"], post_counts, post_seqs)
@@ -660,7 +666,9 @@ class OnlineClusterer:
                     cos = title_factor * tdot / story.tnorm
             elif headline and story.tnorm:
                 tcos = _dot(headline, story.tcentroid) / story.tnorm
-            if dense is not None and story.dense is not None:
+            if dense is not None and story.dense is not None and (
+                story.dense.size == dense.size  # else another model's: not comparable
+            ):
                 summed = story.dense
                 d = float(dense @ summed) / (math.sqrt(float(summed @ summed)) or 1.0)
                 if d < dense_min:
@@ -795,7 +803,10 @@ class OnlineClusterer:
         story.names |= art.names
         story.size += 1
         if art.dense is not None:
-            story.dense = art.dense.copy() if story.dense is None else story.dense + art.dense
+            if story.dense is None:
+                story.dense = art.dense.copy()
+            elif story.dense.size == art.dense.size:
+                story.dense = story.dense + art.dense
         t = art.t
         if t is not None:
             story.first = t if story.first is None else min(story.first, t)
@@ -836,9 +847,10 @@ class OnlineClusterer:
         survivor.size += other.size
         survivor.names |= other.names
         if other.dense is not None:
-            survivor.dense = (
-                other.dense if survivor.dense is None else survivor.dense + other.dense
-            )
+            if survivor.dense is None:
+                survivor.dense = other.dense
+            elif survivor.dense.size == other.dense.size:
+                survivor.dense = survivor.dense + other.dense
         if other.first is not None:
             survivor.first = other.first if survivor.first is None else min(
                 survivor.first, other.first
