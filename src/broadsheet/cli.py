@@ -1040,10 +1040,16 @@ def _embedder(option: Path | None, *, load: bool = True):  # type: ignore[no-unt
         if not chosen.expanduser().is_dir():
             fail(f"embedding model directory not found: {chosen}")
         return None
-    try:
-        return SentenceEmbedder(chosen)
-    except EmbeddingError as exc:
-        fail(str(exc))
+    key = str(chosen.expanduser().resolve())
+    if key not in _loaded_embedders:  # `run` builds every cycle: load the model once
+        try:
+            _loaded_embedders[key] = SentenceEmbedder(chosen)
+        except EmbeddingError as exc:
+            fail(str(exc))
+    return _loaded_embedders[key]
+
+
+_loaded_embedders: dict[str, Any] = {}
 
 
 def _build(batch_size: int | None, embeddings: Path | None = None):  # type: ignore[no-untyped-def]
