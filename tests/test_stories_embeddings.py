@@ -208,8 +208,10 @@ def test_build_passes_each_article_through_the_embedder_once(tmp_path: Path) -> 
     db = tmp_path / "e.db"
     store = Store(f"sqlite:///{db}")
     gold = populate(store, events=6, per_event=3)
-    build_stories(store, batch_size=5, embedder=agreeing)
+    embedded: list[int] = []
+    build_stories(store, batch_size=5, embedder=agreeing, on_embedded=embedded.append)
     assert len(seen) == len(gold) == len(set(seen))
+    assert sum(embedded) == len(gold)
     story_of = assignments(db)
     by_event: dict[int, set[str]] = {}
     for article_id, event in gold.items():

@@ -1060,11 +1060,15 @@ def _build(batch_size: int | None, embeddings: Path | None = None):  # type: ign
     embedder = _embedder(embeddings, load=pending > 0)
     batch_size = batch_size or auto_batch_size(pending)  # counted once, for both
     with _progress(transient=True) as progress:
+        embedding = (
+            progress.add_task("Embedding articles", total=pending) if embedder else None
+        )
         task = progress.add_task("Building stories", total=pending)
         report = build_stories(
             store, batch_size=batch_size,
             on_article=lambda n: progress.advance(task, n),
             embedder=embedder,
+            on_embedded=(lambda n: progress.advance(embedding, n)) if embedder else None,
         )
     console.print(
         f"Stories: {report.articles} articles clustered, {report.new_stories} new stories, "

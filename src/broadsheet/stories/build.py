@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 STATE_ID = 1
+# Articles embedded per call to the model, so progress moves within a batch.
+EMBED_CHUNK = 32
 DEFAULT_BATCH = 500
 # Every committed batch saves the clusterer's snapshot (seconds once its memory of closed
 # stories is full), so a long backlog goes in larger batches: a tenth of it, up to this.
@@ -100,11 +102,14 @@ def build_stories(
     batch_size: int | None = None,
     on_article: Callable[[int], None] | None = None,
     embedder: Embedder | None = None,
+    on_embedded: Callable[[int], None] | None = None,
 ) -> BuildReport:
     """Cluster every article not yet in a story; returns what changed.
 
     ``batch_size`` articles are committed at a time (default: ``auto_batch_size``). With
-    an ``embedder`` (``stories.embed``) each article also carries a sentence embedding."""
+    an ``embedder`` (``stories.embed``) each article also carries a sentence embedding;
+    ``on_embedded(n)`` is told as they are computed (the model is the slow part: a batch
+    takes seconds to minutes before ``on_article`` hears of it)."""
     config = config or ClusterConfig()
     if batch_size is None:
         batch_size = auto_batch_size(pending_count(store))
@@ -130,7 +135,7 @@ def build_stories(
                 # afterwards the in-memory clusterer is always exactly what the last
                 # committed batch saved. A failed batch raises, so they never diverge.
                 _, clusterer, neardup = _load_state(session, config)
-                builder = _Batch(clusterer, neardup, report, embedder)
+                builder = _Batch(clusterer, neardup, report, embedder, on_embedded)
             touched = builder.run(session, rows)
             for story_id in sorted(touched):
                 _refresh_story(session, story_id)
@@ -166,20 +171,25 @@ class _Batch:
         neardup: NearDuplicateIndex,
         report: BuildReport,
         embedder: Embedder | None = None,
+        on_embedded: Callable[[int], None] | None = None,
     ) -> None:
         self.clusterer = clusterer
         self.neardup = neardup
         self.report = report
         self.embedder = embedder
+        self.on_embedded = on_embedded
 
     def run(self, session: Session, rows: list) -> set[str]:  # type: ignore[type-arg]
         self.story_of: dict[int, str] = {}
         links: list[StoryArticleRow] = []
-        vectors = (
-            self.embedder([embedding_text(a.title or "", _article_text(a)) for a, _ in rows])
-            if self.embedder is not None
-            else [None] * len(rows)
-        )
+        vectors: list[np.ndarray | None] = [None] * len(rows)
+        if self.embedder is not None:
+            texts = [embedding_text(a.title or "", _article_text(a)) for a, _ in rows]
+            for start in range(0, len(texts), EMBED_CHUNK):
+                chunk = texts[start : start + EMBED_CHUNK]
+                vectors[start : start + len(chunk)] = list(self.embedder(chunk))
+                if self.on_embedded:
+                    self.on_embedded(len(chunk))
         for (article, outlet), vector in zip(rows, vectors, strict=True):
             links.append(self._assign(session, article, outlet, vector))
         for link in links:  # a merge later in the batch may have moved earlier articles
