@@ -1023,7 +1023,7 @@ def _embedder(option: Path | None, *, load: bool = True):  # type: ignore[no-unt
 
     With ``load=False`` (nothing to embed) only the directory is checked: loading torch
     and the model takes seconds, but a wrong path should still be said at once."""
-    from broadsheet.stories.embed import EmbeddingError, SentenceEmbedder
+    from broadsheet.stories.embed import EmbeddingError, SentenceEmbedder, model_directory
 
     chosen = option
     if chosen is None:
@@ -1036,16 +1036,15 @@ def _embedder(option: Path | None, *, load: bool = True):  # type: ignore[no-unt
         if not isinstance(value, str) or not value.strip():
             fail(f"stories.embedding_model must be a directory path, got {value!r}")
         chosen = Path(value)
-    if not load:
-        if not chosen.expanduser().is_dir():
-            fail(f"embedding model directory not found: {chosen}")
-        return None
-    key = str(chosen.expanduser().resolve())
-    if key not in _loaded_embedders:  # `run` builds every cycle: load the model once
-        try:
-            _loaded_embedders[key] = SentenceEmbedder(chosen)
-        except EmbeddingError as exc:
-            fail(str(exc))
+    try:
+        path = model_directory(chosen)
+        if not load:
+            return None
+        key = str(path.resolve())
+        if key not in _loaded_embedders:  # `run` builds every cycle: load the model once
+            _loaded_embedders[key] = SentenceEmbedder(path)
+    except EmbeddingError as exc:
+        fail(str(exc))
     return _loaded_embedders[key]
 
 

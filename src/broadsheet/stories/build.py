@@ -30,7 +30,7 @@ from broadsheet.store.schema import (
     StoryRow,
 )
 from broadsheet.stories.cluster import ClusterConfig, ClusterDoc, OnlineClusterer
-from broadsheet.stories.embed import Embedder, embedding_text
+from broadsheet.stories.embed import Embedder, embed_texts, embedding_text
 from broadsheet.stories.neardup import NearDuplicateIndex
 from broadsheet.stories.rank import blindspot, coverage_by_lean, importance
 from broadsheet.stories.sections import classify_section, story_section
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 STATE_ID = 1
-# Articles embedded per call to the model, so progress moves within a batch.
-EMBED_CHUNK = 32
 DEFAULT_BATCH = 500
 # Every committed batch saves the clusterer's snapshot (seconds once its memory of closed
 # stories is full), so a long backlog goes in larger batches: a tenth of it, up to this.
@@ -109,7 +107,8 @@ def build_stories(
     ``batch_size`` articles are committed at a time (default: ``auto_batch_size``). With
     an ``embedder`` (``stories.embed``) each article also carries a sentence embedding;
     ``on_embedded(n)`` is told as they are computed (the model is the slow part: a batch
-    takes seconds to minutes before ``on_article`` hears of it)."""
+    takes seconds to minutes before ``on_article`` hears of it). Near-duplicate copies
+    are not embedded: they follow their original and never reach the clusterer."""
     config = config or ClusterConfig()
     if batch_size is None:
         batch_size = auto_batch_size(pending_count(store))
@@ -182,22 +181,24 @@ class _Batch:
     def run(self, session: Session, rows: list) -> set[str]:  # type: ignore[type-arg]
         self.story_of: dict[int, str] = {}
         links: list[StoryArticleRow] = []
-        vectors: list[np.ndarray | None] = [None] * len(rows)
-        if self.embedder is not None:
-            texts = [embedding_text(a.title or "", _article_text(a)) for a, _ in rows]
-            for start in range(0, len(texts), EMBED_CHUNK):
-                chunk = texts[start : start + EMBED_CHUNK]
-                vectors[start : start + len(chunk)] = list(self.embedder(chunk))
-                if self.on_embedded:
-                    self.on_embedded(len(chunk))
-        for (article, outlet), vector in zip(rows, vectors, strict=True):
-            links.append(self._assign(session, article, outlet, vector))
+        for article, outlet in rows:
+            links.append(self._assign(session, article, outlet))
         for link in links:  # a merge later in the batch may have moved earlier articles
             link.story_id = self.story_of[link.article_id]
         session.flush()  # new stories first: the links refer to them
         session.add_all(links)
         session.flush()
         return {_resolve(session, sid) for sid in set(self.story_of.values())}
+
+    def _embed(self, title: str, text: str) -> np.ndarray | None:
+        """The article's sentence embedding, if there is an embedder. One text per call:
+        the model embeds one at a time anyway (see ``SentenceEmbedder``)."""
+        if self.embedder is None:
+            return None
+        (vector,) = embed_texts([embedding_text(title, text)], self.embedder)
+        if self.on_embedded:
+            self.on_embedded(1)
+        return vector
 
     def _story_of_article(self, session: Session, article_id: int) -> str | None:
         story = self.story_of.get(article_id)
@@ -212,7 +213,6 @@ class _Batch:
         session: Session,
         article: ArticleRow,
         outlet: OutletRow | None,
-        vector: np.ndarray | None = None,
     ) -> StoryArticleRow:
         published = as_utc(article.published) or as_utc(article.created_at)
         text = _article_text(article)
@@ -241,7 +241,7 @@ class _Batch:
                     text=text,
                     published=published,
                     outlet=outlet.slug if outlet else None,
-                    embedding=vector,
+                    embedding=self._embed(article.title or "", text),
                 )
             )
             story_id, similarity = assignment.story_id, assignment.similarity

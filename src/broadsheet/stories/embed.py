@@ -48,6 +48,17 @@ def embedding_text(title: str, text: str, chars: int = EMBED_CHARS) -> str:
     return f"{title}. {body}" if title and body else title or body
 
 
+def model_directory(model_dir: str | Path) -> Path:
+    """``model_dir`` as a path, checked to be a directory (cheap: loads nothing)."""
+    path = Path(model_dir).expanduser()
+    if not path.is_dir():
+        raise EmbeddingError(
+            f"embedding model directory not found: {path} "
+            "(a local sentence-transformers model; nothing is downloaded)"
+        )
+    return path
+
+
 class SentenceEmbedder:
     """A local sentence-transformers model, on the CPU unless told otherwise.
 
@@ -58,12 +69,7 @@ class SentenceEmbedder:
     """
 
     def __init__(self, model_dir: str | Path, *, device: str = "cpu", batch_size: int = 1):
-        path = Path(model_dir).expanduser()
-        if not path.is_dir():
-            raise EmbeddingError(
-                f"embedding model directory not found: {path} "
-                "(a local sentence-transformers model; nothing is downloaded)"
-            )
+        path = model_directory(model_dir)
         # Never reach for a hub, whatever the model's config names.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -105,9 +111,15 @@ def embed_documents(
     """The articles with ``embedding`` set, in the same order, ``batch`` at a time."""
     iterator = iter(docs)
     while chunk := list(islice(iterator, batch)):
-        vectors = embedder([embedding_text(d.title, d.text) for d in chunk])
-        if len(vectors) != len(chunk):
-            raise EmbeddingError(f"the model gave {len(vectors)} vectors for {len(chunk)} texts")
+        vectors = embed_texts([embedding_text(d.title, d.text) for d in chunk], embedder)
         yield from (replace(d, embedding=v) for d, v in zip(chunk, vectors, strict=True))
         if progress:
             progress(len(chunk))
+
+
+def embed_texts(texts: Sequence[str], embedder: Embedder) -> np.ndarray:
+    """One vector per text, checked: a model that answers with another count is an error."""
+    vectors = embedder(texts)
+    if len(vectors) != len(texts):
+        raise EmbeddingError(f"the model gave {len(vectors)} vectors for {len(texts)} texts")
+    return vectors
