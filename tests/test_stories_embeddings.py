@@ -167,6 +167,12 @@ def test_a_missing_model_directory_is_a_clear_error(tmp_path: Path) -> None:
         SentenceEmbedder(tmp_path / "no-such-model")
 
 
+def test_an_unknown_number_format_is_a_clear_error(tmp_path: Path) -> None:
+    # Checked before anything is imported or loaded.
+    with pytest.raises(EmbeddingError, match=r"one of float32, bfloat16, got 'float8'"):
+        SentenceEmbedder(tmp_path, dtype="float8")
+
+
 def test_without_the_extra_installed_the_error_names_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -188,6 +194,14 @@ def test_cli_reports_a_bad_embedding_model_in_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--config", str(config), "cluster", str(articles)])
     assert result.exit_code == 1
     assert "stories.embedding_model must be a directory path" in result.output
+    config.write_text(
+        f'[stories]\nembedding_model = "{tmp_path}"\nembedding_dtype = "half"\n'
+    )
+    result = CliRunner().invoke(app, ["--config", str(config), "cluster", str(articles)])
+    assert result.exit_code == 1
+    assert "stories.embedding_dtype must be one of float32, bfloat16, got 'half'" in (
+        result.output
+    )
 
 
 # ------------------------------------------------------------------------- the build
@@ -270,6 +284,16 @@ def test_a_real_sentence_transformers_model_loads_offline_and_embeds(tmp_path: P
     docs = list(embed_documents(sorted(VOLCANO + BANK, key=lambda d: d.published), embedder))
     assert all(d.embedding is not None and d.embedding.shape == (16,) for d in docs)
     assert len(run(docs)) == len(docs)
+
+    # bfloat16: the same vectors to within its precision, still of unit length.
+    import torch
+
+    half = SentenceEmbedder(tmp_path / "tiny", dtype="bfloat16")
+    assert next(half._model.parameters()).dtype == torch.bfloat16
+    rounded = half([VOLCANO[0].title, BANK[0].title])
+    assert rounded.dtype == np.float32
+    assert np.allclose(np.linalg.norm(rounded, axis=1), 1.0, atol=1e-5)
+    assert (rounded * vectors[:2]).sum(axis=1).min() > 0.98
 
     (tmp_path / "empty").mkdir()
     with pytest.raises(EmbeddingError, match="cannot load the embedding model"):

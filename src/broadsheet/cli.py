@@ -1014,7 +1014,9 @@ def _format_overrides() -> dict[str, str]:
 _EMBEDDINGS_HELP = (
     "A local sentence-transformers model directory: articles also get sentence "
     "embeddings, which sharpen the grouping (the 'embeddings' extra; never downloads). "
-    "Default: [stories] embedding_model in the config, else none."
+    "Default: [stories] embedding_model in the config, else none. "
+    '[stories] embedding_dtype = "bfloat16" runs the model in bfloat16 (faster on CPUs '
+    "with native bfloat16)."
 )
 
 
@@ -1023,26 +1025,29 @@ def _embedder(option: Path | None, *, load: bool = True):  # type: ignore[no-unt
 
     With ``load=False`` (nothing to embed) only the directory is checked: loading torch
     and the model takes seconds, but a wrong path should still be said at once."""
-    from broadsheet.stories.embed import EmbeddingError, SentenceEmbedder, model_directory
+    from broadsheet.stories.embed import DTYPES, EmbeddingError, SentenceEmbedder, model_directory
 
+    section = state.settings.raw.get("stories", {})
+    if not isinstance(section, dict):
+        fail("[stories] must be a table")
     chosen = option
     if chosen is None:
-        section = state.settings.raw.get("stories", {})
-        if not isinstance(section, dict):
-            fail("[stories] must be a table")
         value = section.get("embedding_model")
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
             fail(f"stories.embedding_model must be a directory path, got {value!r}")
         chosen = Path(value)
+    dtype = section.get("embedding_dtype", "float32")
+    if dtype not in DTYPES:
+        fail(f"stories.embedding_dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
     try:
         path = model_directory(chosen)
         if not load:
             return None
-        key = str(path.resolve())
+        key = f"{path.resolve()}\0{dtype}"
         if key not in _loaded_embedders:  # `run` builds every cycle: load the model once
-            _loaded_embedders[key] = SentenceEmbedder(path)
+            _loaded_embedders[key] = SentenceEmbedder(path, dtype=dtype)
     except EmbeddingError as exc:
         fail(str(exc))
     return _loaded_embedders[key]

@@ -59,7 +59,7 @@ from broadsheet.stories.cluster import (
     OnlineClusterer,
     default_processes,
 )
-from broadsheet.stories.embed import Embedder, SentenceEmbedder, embed_documents
+from broadsheet.stories.embed import DTYPES, Embedder, SentenceEmbedder, embed_documents
 from broadsheet.stories.text import STOP_WORDS
 
 SEED = 20240601
@@ -699,8 +699,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--embeddings", type=Path, default=None, help="a local sentence-transformers model"
     )
+    parser.add_argument(
+        "--embedding-dtype", default="float32", choices=DTYPES,
+        help="the number format the model runs in (with --embeddings)",
+    )
     args = parser.parse_args(argv)
-    embedder = SentenceEmbedder(args.embeddings) if args.embeddings else None
+    embedder = (
+        SentenceEmbedder(args.embeddings, dtype=args.embedding_dtype)
+        if args.embeddings
+        else None
+    )
     for path in args.files:
         if args.tune:
             print(json.dumps(tune_baselines(path)))
