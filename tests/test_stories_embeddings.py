@@ -313,3 +313,103 @@ def test_vectors_of_another_size_are_ignored_not_a_crash() -> None:
     assert restored.snapshot() == data
     sizes = {s.dense.size for s in restored._active.values() if s.dense is not None}
     assert sizes == {8, 5}
+
+
+# A stand-in for the sentence-transformers package, put first on a subprocess's path: the
+# CLI's real loading and embedding code runs against it, without torch or a model. Its
+# vectors are hashed bags of words (deterministic, so similar texts agree), and it is
+# slow like a model, so a kill lands mid-build.
+STAND_IN = '''
+import time, zlib
+import numpy as np
+
+class SentenceTransformer:
+    def __init__(self, path, device=None, local_files_only=False):
+        self.path = path
+
+    def get_sentence_embedding_dimension(self):
+        return 32
+
+    def encode(self, texts, batch_size=32, normalize_embeddings=False,
+               show_progress_bar=False, convert_to_numpy=True):
+        out = np.zeros((len(texts), 32), dtype=np.float32)
+        for row, text in zip(out, texts):
+            time.sleep(0.004)
+            for word in text.lower().split():
+                row[zlib.crc32(word.encode()) % 32] += 1.0
+            row /= np.linalg.norm(row) or 1.0
+        return out
+'''
+
+
+def test_killing_a_build_with_embeddings_and_rerunning_gives_the_same_stories(
+    tmp_path: Path,
+) -> None:
+    import os
+    import shutil
+    import signal
+    import sqlite3
+    import subprocess
+    import time
+
+    from broadsheet.store import Store
+    from tests.test_stories_build import assignments, populate, stories_table
+
+    package = tmp_path / "stand-in" / "sentence_transformers"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(STAND_IN)
+    model = tmp_path / "model"
+    model.mkdir()
+    seed = tmp_path / "seed.db"
+    seed_store = Store(f"sqlite:///{seed}")
+    populate(seed_store, events=100, per_event=4)
+    seed_store.close()  # checkpoints the WAL, so copying the file copies everything
+
+    def build_cmd(data_dir: Path) -> tuple[list[str], dict[str, str]]:
+        data_dir.mkdir()
+        shutil.copy(seed, data_dir / "broadsheet.db")
+        env = {
+            **os.environ,
+            "BROADSHEET_DATA_DIR": str(data_dir),
+            "PYTHONPATH": os.pathsep.join([str(package.parent), os.getcwd()]),
+        }
+        cmd = [sys.executable, "-m", "broadsheet.cli", "build", "--batch-size", "10",
+               "--embeddings", str(model)]
+        return cmd, env
+
+    straight_dir, killed_dir = tmp_path / "straight", tmp_path / "killed"
+    cmd, env = build_cmd(straight_dir)
+    straight = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert straight.returncode == 0, straight.stderr
+
+    cmd, env = build_cmd(killed_dir)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    progressed = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with sqlite3.connect(killed_dir / "broadsheet.db", timeout=1) as conn:
+                row = conn.execute("SELECT last_article_id FROM build_state").fetchone()
+                progressed = row[0] if row else 0
+        except sqlite3.OperationalError:
+            progressed = 0
+        if progressed >= 100:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the build finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 0 < progressed < 400
+
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert assignments(killed_dir / "broadsheet.db") == assignments(
+        straight_dir / "broadsheet.db"
+    )
+    strip = [row[:-1] for row in stories_table(killed_dir / "broadsheet.db")]
+    assert strip == [row[:-1] for row in stories_table(straight_dir / "broadsheet.db")]
+    # The stand-in's vectors really reached the clusterer (and its snapshot).
+    with sqlite3.connect(killed_dir / "broadsheet.db") as conn:
+        (state,) = conn.execute("SELECT clusterer FROM build_state").fetchone()
+    restored = OnlineClusterer.restore(state)
+    assert any(s.dense is not None and s.dense.size == 32 for s in restored._active.values())
