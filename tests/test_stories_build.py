@@ -148,31 +148,43 @@ def test_killing_a_build_and_rerunning_gives_the_same_stories(tmp_path: Path) ->
 
     env = {**os.environ, "BROADSHEET_DATA_DIR": str(killed_dir)}
     cmd = [sys.executable, "-m", "broadsheet.cli", "build", "--batch-size", "10"]
+    progressed = kill_build_midway(cmd, env, killed_dir / "broadsheet.db")
+    assert progressed < 600
+    rerun_and_compare(cmd, env, killed_dir / "broadsheet.db", straight_dir / "broadsheet.db")
+
+
+def kill_build_midway(
+    cmd: list[str], env: dict[str, str], db: Path, *, after_article: int = 100
+) -> int:
+    """Start ``cmd`` (a build), SIGKILL it once it has committed past ``after_article``;
+    returns the last article id it had committed."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     progressed = 0
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            with sqlite3.connect(killed_dir / "broadsheet.db", timeout=1) as conn:
+            with sqlite3.connect(db, timeout=1) as conn:
                 row = conn.execute("SELECT last_article_id FROM build_state").fetchone()
                 progressed = row[0] if row else 0
         except sqlite3.OperationalError:
             progressed = 0
-        if progressed >= 100:
+        if progressed >= after_article:
             break
         time.sleep(0.02)
     assert proc.poll() is None, "the build finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert 0 < progressed < 600
+    assert progressed > 0
+    return progressed
 
+
+def rerun_and_compare(cmd: list[str], env: dict[str, str], killed: Path, straight: Path) -> None:
+    """Rerun the killed build to the end: its stories must be the uninterrupted run's."""
     rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
-    assert assignments(killed_dir / "broadsheet.db") == assignments(
-        straight_dir / "broadsheet.db"
-    )
-    strip = [row[:-1] for row in stories_table(killed_dir / "broadsheet.db")]
-    assert strip == [row[:-1] for row in stories_table(straight_dir / "broadsheet.db")]
+    assert assignments(killed) == assignments(straight)
+    strip = [row[:-1] for row in stories_table(killed)]
+    assert strip == [row[:-1] for row in stories_table(straight)]
 
 
 def test_merged_story_ids_keep_resolving(tmp_path: Path) -> None:

@@ -347,13 +347,11 @@ def test_killing_a_build_with_embeddings_and_rerunning_gives_the_same_stories(
 ) -> None:
     import os
     import shutil
-    import signal
     import sqlite3
     import subprocess
-    import time
 
     from broadsheet.store import Store
-    from tests.test_stories_build import assignments, populate, stories_table
+    from tests.test_stories_build import kill_build_midway, populate, rerun_and_compare
 
     package = tmp_path / "stand-in" / "sentence_transformers"
     package.mkdir(parents=True)
@@ -383,31 +381,8 @@ def test_killing_a_build_with_embeddings_and_rerunning_gives_the_same_stories(
     assert straight.returncode == 0, straight.stderr
 
     cmd, env = build_cmd(killed_dir)
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    progressed = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            with sqlite3.connect(killed_dir / "broadsheet.db", timeout=1) as conn:
-                row = conn.execute("SELECT last_article_id FROM build_state").fetchone()
-                progressed = row[0] if row else 0
-        except sqlite3.OperationalError:
-            progressed = 0
-        if progressed >= 100:
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the build finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert 0 < progressed < 400
-
-    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
-    assert rerun.returncode == 0, rerun.stderr
-    assert assignments(killed_dir / "broadsheet.db") == assignments(
-        straight_dir / "broadsheet.db"
-    )
-    strip = [row[:-1] for row in stories_table(killed_dir / "broadsheet.db")]
-    assert strip == [row[:-1] for row in stories_table(straight_dir / "broadsheet.db")]
+    assert kill_build_midway(cmd, env, killed_dir / "broadsheet.db") < 400
+    rerun_and_compare(cmd, env, killed_dir / "broadsheet.db", straight_dir / "broadsheet.db")
     # The stand-in's vectors really reached the clusterer (and its snapshot).
     with sqlite3.connect(killed_dir / "broadsheet.db") as conn:
         (state,) = conn.execute("SELECT clusterer FROM build_state").fetchone()
