@@ -23,8 +23,10 @@ from broadsheet.stories.cluster import (
 )
 from broadsheet.stories.embed import (
     EmbeddingError,
+    EmbeddingFailures,
     SentenceEmbedder,
     embed_documents,
+    embed_each,
     embedding_text,
 )
 from tests.test_stories_cluster import BANK, TALKS, VOLCANO, at, run
@@ -153,6 +155,55 @@ def test_embed_documents_keeps_order_across_batches_and_reports_progress() -> No
         )
 
 
+def choking(texts: list[str]) -> np.ndarray:
+    """A model that fails on any text that mentions a volcano (or returns too few rows
+    for a batch with "short" in it), and gives the same unit vector otherwise."""
+    if any("volcano" in t.lower() for t in texts):
+        raise RuntimeError("the model choked")
+    rows = len(texts) - 1 if any("short" in t for t in texts) else len(texts)
+    return np.ones((rows, 4), np.float32) / 2.0
+
+
+def test_a_text_the_model_fails_on_costs_only_its_own_vector() -> None:
+    failures = EmbeddingFailures()
+    texts = ["bank rates", "Volcano erupts", "bank shares", "a short one"]
+    vectors = embed_each(texts, choking, failures)
+    assert [v is None for v in vectors] == [False, True, False, True]
+    assert failures.count == 2
+    assert failures.first == "RuntimeError: the model choked"
+    assert "failed on 2 article(s)" in failures.warning()
+    assert EmbeddingFailures().warning() == ""
+    # Without a tally the failure is raised, as before.
+    docs = sorted(VOLCANO + BANK, key=lambda d: d.published)
+    with pytest.raises(RuntimeError):
+        list(embed_documents(docs, choking))
+    tally = EmbeddingFailures()
+    got = list(embed_documents(docs, choking, batch=3, on_failure=tally))
+    assert [d.id for d in got] == [d.id for d in docs]
+    assert tally.count == sum("volcano" in embedding_text(d.title, d.text).lower() for d in docs)
+    assert all((d.embedding is None) == ("volcano" in embedding_text(d.title, d.text).lower())
+               for d in got)
+
+
+def test_cli_cluster_goes_on_when_the_model_fails_on_an_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import broadsheet.cli as cli
+
+    monkeypatch.setattr(cli, "_embedder", lambda option, load=True: choking)
+    articles = tmp_path / "a.jsonl"
+    articles.write_text(
+        '{"id": "1", "title": "Volcano erupts", "text": "Ash over the island."}\n'
+        '{"id": "2", "title": "Bank rates", "text": "The bank held its rates."}\n'
+    )
+    result = CliRunner().invoke(
+        app, ["cluster", "--json", "--embeddings", str(tmp_path), str(articles)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "the embedding model failed on 1 article(s)" in result.output
+    assert result.output.count('"story"') == 2
+
+
 def test_embedding_text_is_the_title_then_the_lead() -> None:
     assert embedding_text("Ash grounds flights", "word " * 1000).startswith(
         "Ash grounds flights. word"
@@ -236,6 +287,24 @@ def test_build_passes_each_article_through_the_embedder_once(tmp_path: Path) -> 
         restored = OnlineClusterer.restore(state.clusterer)
     assert all(s.dense is not None for s in restored._active.values())
     assert build_stories(store, embedder=agreeing).articles == 0 and len(seen) == len(gold)
+
+    # A model that fails on some articles: they are clustered by TF-IDF alone, the build
+    # goes on to the end and reports them.
+    db3 = tmp_path / "g.db"
+    store3 = Store(f"sqlite:///{db3}")
+    populate(store3, events=6, per_event=3)
+    calls: list[int] = []
+
+    def failing_on_every_fifth(texts: list[str]) -> np.ndarray:
+        calls.append(1)
+        if len(calls) % 5 == 0:
+            raise MemoryError("out of memory")
+        return np.ones((len(texts), 4), np.float32)
+
+    report = build_stories(store3, batch_size=4, embedder=failing_on_every_fifth)
+    assert report.articles == len(gold) == len(assignments(db3))
+    assert report.embedding_failures.count == len(gold) // 5
+    assert report.embedding_failures.first == "MemoryError: out of memory"
 
     # Vectors that disagree on everything (random in 512 dimensions: cosines near 0)
     # keep every article apart: the build really uses them.

@@ -1079,6 +1079,8 @@ def _build(batch_size: int | None, embeddings: Path | None = None):  # type: ign
         f"{len(report.touched)} updated, {report.merges} merged, "
         f"{report.near_duplicates} near-duplicate copies."
     )
+    if report.embedding_failures.count:
+        err_console.print(report.embedding_failures.warning(), highlight=False)
     from broadsheet.write.stored import build_briefings, stale_story_ids
 
     rewriter = _rewriter()
@@ -1250,17 +1252,23 @@ def cluster(
 ) -> None:
     """Group articles into stories: prints {"id","story"} per article, in input order."""
     from broadsheet.stories.cluster import ClusterDoc, cluster_documents
-    from broadsheet.stories.embed import embed_documents
+    from broadsheet.stories.embed import EmbeddingFailures, embed_documents
 
     records, bad = _read_jsonl(path)
     docs = [_cluster_doc(record) for record in records]
     embedder = _embedder(embeddings) if docs else None
+    failures = EmbeddingFailures()
     if embedder is not None:
         with _progress(transient=True) as progress:
             task = progress.add_task("Embedding articles", total=len(docs))
             docs = list(
-                embed_documents(docs, embedder, progress=lambda n: progress.advance(task, n))
+                embed_documents(
+                    docs, embedder, progress=lambda n: progress.advance(task, n),
+                    on_failure=failures,
+                )
             )
+    if failures.count:
+        err_console.print(failures.warning(), highlight=False)
     stories = cluster_documents(docs)
     if as_json:
         for doc in docs:

@@ -30,7 +30,12 @@ from broadsheet.store.schema import (
     StoryRow,
 )
 from broadsheet.stories.cluster import ClusterConfig, ClusterDoc, OnlineClusterer
-from broadsheet.stories.embed import Embedder, embed_texts, embedding_text
+from broadsheet.stories.embed import (
+    Embedder,
+    EmbeddingFailures,
+    embed_each,
+    embedding_text,
+)
 from broadsheet.stories.neardup import NearDuplicateIndex
 from broadsheet.stories.rank import blindspot, coverage_by_lean, importance
 from broadsheet.stories.sections import classify_section, story_section
@@ -58,6 +63,8 @@ class BuildReport:
     near_duplicates: int = 0
     batches: int = 0
     touched: set[str] = field(default_factory=set)
+    # Articles the embedding model failed on (clustered by TF-IDF alone).
+    embedding_failures: EmbeddingFailures = field(default_factory=EmbeddingFailures)
 
 
 def _load_state(
@@ -195,7 +202,8 @@ class _Batch:
         the model embeds one at a time anyway (see ``SentenceEmbedder``)."""
         if self.embedder is None:
             return None
-        (vector,) = embed_texts([embedding_text(title, text)], self.embedder)
+        (vector,) = embed_each([embedding_text(title, text)], self.embedder,
+                               self.report.embedding_failures)
         if self.on_embedded:
             self.on_embedded(1)
         return vector

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import Protocol
@@ -137,14 +137,64 @@ def embed_documents(
     *,
     batch: int = 256,
     progress: Callable[[int], None] | None = None,
+    on_failure: Callable[[Exception], None] | None = None,
 ) -> Iterator[ClusterDoc]:
-    """The articles with ``embedding`` set, in the same order, ``batch`` at a time."""
+    """The articles with ``embedding`` set, in the same order, ``batch`` at a time.
+
+    With ``on_failure``, an article the model fails on keeps no embedding (TF-IDF alone)
+    and the failure goes there (see ``embed_each``); without it, the failure is raised."""
     iterator = iter(docs)
     while chunk := list(islice(iterator, batch)):
-        vectors = embed_texts([embedding_text(d.title, d.text) for d in chunk], embedder)
+        texts = [embedding_text(d.title, d.text) for d in chunk]
+        vectors = (
+            embed_texts(texts, embedder)
+            if on_failure is None
+            else embed_each(texts, embedder, on_failure)
+        )
         yield from (replace(d, embedding=v) for d, v in zip(chunk, vectors, strict=True))
         if progress:
             progress(len(chunk))
+
+
+@dataclass
+class EmbeddingFailures:
+    """A tally of the articles the model failed on (an ``on_failure`` for ``embed_each``):
+    how many, and the first error (all of them could be a whole store's)."""
+
+    count: int = 0
+    first: str = ""
+
+    def __call__(self, exc: Exception) -> None:
+        self.count += 1
+        self.first = self.first or f"{type(exc).__name__}: {exc}"
+
+    def warning(self) -> str:
+        """One line for the user ("" when nothing failed)."""
+        if not self.count:
+            return ""
+        return (
+            f"warning: the embedding model failed on {self.count} article(s), clustered "
+            f"by TF-IDF alone; first error: {self.first}"
+        )
+
+
+def embed_each(
+    texts: Sequence[str], embedder: Embedder, on_failure: Callable[[Exception], None]
+) -> list[np.ndarray | None]:
+    """One vector per text, None where the model fails on it (``on_failure`` is told).
+
+    The texts go to the model together; if that fails, one by one, so a text the model
+    chokes on costs only its own vector. Such an article is clustered by TF-IDF alone: a
+    build must not stop at the same article every time it is rerun. The same text fails
+    the same way on a rerun, so a resumed build still agrees with an uninterrupted one.
+    """
+    try:
+        return list(embed_texts(texts, embedder))
+    except Exception as exc:  # any failure of the model: isolated below, then reported
+        if len(texts) == 1:
+            on_failure(exc)
+            return [None]
+    return [vector for text in texts for vector in embed_each([text], embedder, on_failure)]
 
 
 def embed_texts(texts: Sequence[str], embedder: Embedder) -> np.ndarray:
