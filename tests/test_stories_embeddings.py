@@ -173,6 +173,10 @@ def test_a_text_the_model_fails_on_costs_only_its_own_vector() -> None:
     assert failures.first == "RuntimeError: the model choked"
     assert "failed on 2 article(s)" in failures.warning()
     assert EmbeddingFailures().warning() == ""
+    long = EmbeddingFailures()
+    long(ValueError("line one\nline two " + "x" * 500))
+    assert "\n" not in long.warning() and long.first.startswith("ValueError: line one line two")
+    assert len(long.first) <= len("ValueError: ") + 200
     # Without a tally the failure is raised, as before.
     docs = sorted(VOLCANO + BANK, key=lambda d: d.published)
     with pytest.raises(RuntimeError):

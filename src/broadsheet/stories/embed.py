@@ -30,10 +30,11 @@ from broadsheet.stories.text import lead
 # read (256 word pieces); more would only be cut off by the tokenizer.
 EMBED_CHARS = 1200
 
-# The number formats the model may run in. bfloat16 halves the work on CPUs that compute
-# in it natively (AVX-512 BF16, AMX): all-MiniLM-L6-v2 embeds 36 instead of 24 articles/s
-# on 2 such cores, vectors at cosine >= 0.996 to float32's, the same clustering scores
-# (docs/benchmarks.md). Elsewhere it is emulated and slower, hence not the default.
+# The number formats the model may run in. bfloat16 is faster on CPUs that compute in it
+# natively (AVX-512 BF16, AMX): all-MiniLM-L6-v2 on 2 such cores embeds 38 instead of 20
+# articles/s (giveme) and 47 instead of 35 (AllSides), vectors at cosine >= 0.996 to
+# float32's, the same clustering scores (docs/benchmarks.md). Elsewhere it is emulated
+# and slower, hence not the default.
 DTYPES = ("float32", "bfloat16")
 
 
@@ -166,7 +167,9 @@ class EmbeddingFailures:
 
     def __call__(self, exc: Exception) -> None:
         self.count += 1
-        self.first = self.first or f"{type(exc).__name__}: {exc}"
+        if not self.first:  # one line: a library's message can run to many
+            message = " ".join(str(exc).split())
+            self.first = f"{type(exc).__name__}: {message[:200]}"
 
     def warning(self) -> str:
         """One line for the user ("" when nothing failed)."""
@@ -185,8 +188,9 @@ def embed_each(
 
     The texts go to the model together; if that fails, one by one, so a text the model
     chokes on costs only its own vector. Such an article is clustered by TF-IDF alone: a
-    build must not stop at the same article every time it is rerun. The same text fails
-    the same way on a rerun, so a resumed build still agrees with an uninterrupted one.
+    build must not stop at the same article every time it is rerun. A text the model
+    always fails on fails again on a rerun, so a resumed build still agrees with an
+    uninterrupted one (a passing failure, out of memory, may not).
     """
     try:
         return list(embed_texts(texts, embedder))
