@@ -236,6 +236,59 @@ def test_without_the_extra_installed_the_error_names_it(
         SentenceEmbedder(tmp_path)
 
 
+def fake_library(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """A stand-in ``sentence_transformers`` module (in this process); returns the keyword
+    arguments each model was loaded with. It refuses devices other than cpu and cuda."""
+    import types
+
+    loaded: list[dict] = []
+
+    class SentenceTransformer:
+        def __init__(self, path: str, **kwargs: object) -> None:
+            if kwargs.get("device") not in ("cpu", "cuda"):
+                raise RuntimeError(f"Expected one of cpu, cuda device type: {kwargs}")
+            loaded.append({"path": path, **kwargs})
+
+        def encode(self, texts: list[str], **kwargs: object) -> np.ndarray:
+            return np.ones((len(texts), 4), np.float32) / 2.0
+
+    module = types.ModuleType("sentence_transformers")
+    module.SentenceTransformer = SentenceTransformer  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sentence_transformers", module)
+    return loaded
+
+
+def test_the_configured_device_reaches_the_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import broadsheet.cli as cli
+
+    loaded = fake_library(monkeypatch)
+    SentenceEmbedder(tmp_path, device="cuda")
+    assert loaded[-1]["device"] == "cuda" and loaded[-1]["local_files_only"] is True
+    with pytest.raises(EmbeddingError, match=r"cannot load the embedding model.*device"):
+        SentenceEmbedder(tmp_path, device="tpu")
+
+    articles = tmp_path / "a.jsonl"
+    articles.write_text('{"id": "1", "title": "A", "text": "Some text here."}\n')
+    config = tmp_path / "broadsheet.toml"
+    monkeypatch.setattr(cli, "_loaded_embedders", {})
+    for device, expected in (
+        ('"tpu"', "cannot load the embedding model"),
+        ("7", "stories.embedding_device must be a device name (cpu, cuda, mps), got 7"),
+    ):
+        config.write_text(
+            f'[stories]\nembedding_model = "{tmp_path}"\nembedding_device = {device}\n'
+        )
+        result = CliRunner().invoke(app, ["--config", str(config), "cluster", str(articles)])
+        assert result.exit_code == 1 and expected in result.output, result.output
+        assert "Traceback" not in result.output
+    config.write_text(f'[stories]\nembedding_model = "{tmp_path}"\nembedding_device = "cuda"\n')
+    result = CliRunner().invoke(app, ["--config", str(config), "cluster", "--json", str(articles)])
+    assert result.exit_code == 0, result.output
+    assert loaded[-1]["device"] == "cuda" and "failed" not in result.output
+
+
 def test_cli_reports_a_bad_embedding_model_in_one_line(tmp_path: Path) -> None:
     articles = tmp_path / "a.jsonl"
     articles.write_text('{"id": "1", "title": "A", "text": "Some text here."}\n')

@@ -1016,7 +1016,7 @@ _EMBEDDINGS_HELP = (
     "embeddings, which sharpen the grouping (the 'embeddings' extra; never downloads). "
     "Default: [stories] embedding_model in the config, else none. "
     '[stories] embedding_dtype = "bfloat16" runs the model in bfloat16 (faster on CPUs '
-    "with native bfloat16)."
+    'with native bfloat16); embedding_device = "cuda" runs it on a GPU.'
 )
 
 
@@ -1041,13 +1041,16 @@ def _embedder(option: Path | None, *, load: bool = True):  # type: ignore[no-unt
     dtype = section.get("embedding_dtype", "float32")
     if dtype not in DTYPES:
         fail(f"stories.embedding_dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    device = section.get("embedding_device", "cpu")
+    if not isinstance(device, str) or not device.strip():
+        fail(f"stories.embedding_device must be a device name (cpu, cuda, mps), got {device!r}")
     try:
         path = model_directory(chosen)
         if not load:
             return None
-        key = f"{path.resolve()}\0{dtype}"
+        key = f"{path.resolve()}\0{dtype}\0{device}"
         if key not in _loaded_embedders:  # `run` builds every cycle: load the model once
-            _loaded_embedders[key] = SentenceEmbedder(path, dtype=dtype)
+            _loaded_embedders[key] = SentenceEmbedder(path, dtype=dtype, device=device)
     except EmbeddingError as exc:
         fail(str(exc))
     return _loaded_embedders[key]
