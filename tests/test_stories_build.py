@@ -202,6 +202,24 @@ def test_merged_story_ids_keep_resolving(tmp_path: Path) -> None:
         ) == 4
 
 
+def test_the_builds_alias_map_follows_merges_as_the_store_does(tmp_path: Path) -> None:
+    from broadsheet.stories.build import _Batch
+
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    populate(store, events=3, per_event=2)
+    build_stories(store)
+    with store.session() as session:
+        a, b, c = sorted(session.scalars(select(StoryRow.id)))
+        merge_stories(session, b, a)  # an earlier build's merge: b -> a in the store
+        builder = _Batch(OnlineClusterer(), None, None)  # type: ignore[arg-type]
+        assert builder._resolve(session, b) == a  # read from the store
+        builder._merged(session, a, c)  # this build's merge: a (and so b) -> c
+        for story_id in (a, b, c, "s-never-merged"):
+            in_store = resolve_story_id(session, story_id) or story_id
+            assert builder._resolve(session, story_id) == in_store
+        assert builder._resolve(session, b) == c
+
+
 def test_a_long_backlog_goes_in_larger_batches() -> None:
     assert auto_batch_size(0) == auto_batch_size(300) == DEFAULT_BATCH
     assert auto_batch_size(20_000) == 2_000  # a tenth of it
