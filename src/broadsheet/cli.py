@@ -1507,11 +1507,22 @@ def eval_clustering(
             "with sentence embeddings (row broadsheet+embeddings; its time includes them)."
         ),
     ] = None,
+    orders: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Also score every system over this many other stream orders (seeds 1..N): "
+            "the order of articles with the same time changes what an online clusterer "
+            "does. Prints mean, min and max B³ F1.",
+        ),
+    ] = 0,
 ) -> None:
     """Pairwise and B-cubed P/R/F1 vs TF-IDF+agglomerative and title-Jaccard baselines."""
     from broadsheet.eval.clustering import (
         benchmark_throughput,
         evaluate_clustering,
+        order_spread,
+        order_spread_markdown,
         throughput_markdown,
     )
     from broadsheet.stories.cluster import default_processes
@@ -1529,6 +1540,17 @@ def eval_clustering(
                 path, progress=_advance(progress, task), embedder=embedder
             )
         _emit_report(report, as_json)
+        if orders:
+            with _progress(transient=True) as progress:
+                task = progress.add_task(f"Other orders of {path.name}", total=orders)
+                spreads = order_spread(
+                    path, orders, embedder=embedder, progress=_advance(progress, task)
+                )
+            if as_json:
+                for spread in spreads:
+                    _emit_json(dataclasses.asdict(spread))
+            else:
+                sys.stdout.write(order_spread_markdown(spreads) + "\n")
     if throughput:
         try:
             wanted = tuple(int(n) for n in sizes.split(","))

@@ -354,6 +354,75 @@ def evaluate_clustering(
     return report
 
 
+@dataclass
+class OrderSpread:
+    """B³ F1 of one system over several stream orders of one dataset."""
+
+    dataset: str
+    system: str
+    seeds: list[int]
+    bcubed_f1: list[float]  # one per seed, in that order
+
+    @property
+    def mean(self) -> float:
+        return sum(self.bcubed_f1) / len(self.bcubed_f1)
+
+
+def order_spread(
+    path: Path,
+    orders: int,
+    *,
+    limit: int | None = None,
+    embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[OrderSpread]:
+    """Each system's B³ F1 over ``orders`` other stream orders (seeds 1 … ``orders``).
+
+    The articles' times are fixed; what changes is the order of articles with the same
+    time (and of all of them where none has a time), which an online clusterer sees and
+    the fixed-seed tables hide. With an ``embedder`` each article is embedded once, and
+    the ``broadsheet+embeddings`` row reuses the vectors in every order.
+    """
+    docs = load_stories(path, limit)
+    gold = {g.doc.id: g.gold for g in docs}
+    systems: dict[str, ClusterFn] = default_systems()
+    if embedder is not None:
+        embedded = {d.id: d for d in embed_documents([g.doc for g in docs], embedder)}
+
+        def with_vectors(ordered: list[GoldDoc]) -> dict[str, str]:
+            return cluster_broadsheet([GoldDoc(embedded[g.doc.id], g.gold) for g in ordered])
+
+        systems = {"broadsheet": cluster_broadsheet, "broadsheet+embeddings": with_vectors,
+                   **{k: v for k, v in systems.items() if k != "broadsheet"}}
+    seeds = list(range(1, orders + 1))
+    spreads = {name: OrderSpread(path.stem, name, seeds, []) for name in systems}
+    for done, seed in enumerate(seeds, start=1):
+        ordered = stream_order(docs, seed)
+        for name, fn in systems.items():
+            spreads[name].bcubed_f1.append(score(fn(ordered), gold).bcubed_f1)
+        if progress is not None:
+            progress(path.stem, done, len(seeds))
+    return list(spreads.values())
+
+
+def order_spread_markdown(spreads: Sequence[OrderSpread]) -> str:
+    """One table: each system's B³ F1 over the orders (mean, min, max)."""
+    first = spreads[0]
+    lines = [
+        f"**{first.dataset}**: B³ F1 over {len(first.seeds)} stream orders "
+        f"(seeds {first.seeds[0]}–{first.seeds[-1]}; the table above uses seed {SEED})",
+        "",
+        "| system | mean | min | max |",
+        "|---|---:|---:|---:|",
+    ]
+    for spread in spreads:
+        lines.append(
+            f"| {spread.system} | {spread.mean:.3f} | {min(spread.bcubed_f1):.3f} | "
+            f"{max(spread.bcubed_f1):.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def tune_baselines(path: Path) -> dict[str, list[tuple[float, float]]]:
     """B-cubed F1 of each baseline over a grid of thresholds (how the defaults were set)."""
     ordered = stream_order(load_stories(path))
@@ -703,6 +772,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--embedding-dtype", default="float32", choices=DTYPES,
         help="the number format the model runs in (with --embeddings)",
     )
+    parser.add_argument(
+        "--orders", type=int, default=0,
+        help="also score every system over this many other stream orders (seeds 1..N)",
+    )
     args = parser.parse_args(argv)
     embedder = (
         SentenceEmbedder(args.embeddings, dtype=args.embedding_dtype)
@@ -713,6 +786,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.tune:
             print(json.dumps(tune_baselines(path)))
         print(evaluate_clustering(path, limit=args.limit, embedder=embedder).to_markdown())
+        if args.orders:
+            spreads = order_spread(path, args.orders, limit=args.limit, embedder=embedder)
+            print(order_spread_markdown(spreads))
     if args.throughput:
         sizes = [int(s) for s in args.sizes.split(",")]
         rows = benchmark_throughput(
