@@ -177,19 +177,25 @@ def test_synthetic_vectors_are_close_within_an_event_and_apart_across(tmp_path: 
     assert next(synthetic_stream(1, [path])).embedding is None
 
 
+ALL_SYSTEMS = ["broadsheet", "broadsheet+embeddings", "tfidf-agglomerative", "title-jaccard"]
+
+
+def counting_embedder(seen: list[str]):  # type: ignore[no-untyped-def]
+    """An embedder that notes every text it is given (all get the same vector)."""
+
+    def embed(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return np.ones((len(texts), 4), np.float32)
+
+    return embed
+
+
 def test_evaluate_with_an_embedder_adds_the_embedded_row(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     _write(path)
     seen: list[str] = []
-
-    def embedder(texts: list[str]) -> np.ndarray:
-        seen.extend(texts)
-        return np.ones((len(texts), 4), np.float32)
-
-    report = evaluate_clustering(path, embedder=embedder)
-    assert [s.name for s in report.systems] == [
-        "broadsheet", "broadsheet+embeddings", "tfidf-agglomerative", "title-jaccard",
-    ]
+    report = evaluate_clustering(path, embedder=counting_embedder(seen))
+    assert [s.name for s in report.systems] == ALL_SYSTEMS
     assert len(seen) == report.articles
 
 
@@ -199,16 +205,9 @@ def test_order_spread_scores_every_system_in_each_order_and_embeds_once(
     path = tmp_path / "s.jsonl"
     _write_sources(path)
     seen: list[str] = []
-
-    def embedder(texts: list[str]) -> np.ndarray:
-        seen.extend(texts)
-        return np.ones((len(texts), 4), np.float32)
-
-    spreads = order_spread(path, 3, embedder=embedder)
+    spreads = order_spread(path, 3, embedder=counting_embedder(seen))
     articles = len(load_stories(path))
-    assert [s.system for s in spreads] == [
-        "broadsheet", "broadsheet+embeddings", "tfidf-agglomerative", "title-jaccard",
-    ]
+    assert [s.system for s in spreads] == ALL_SYSTEMS
     assert len(seen) == articles  # once, not once per order
     for spread in spreads:
         assert spread.seeds == [1, 2, 3] and len(spread.bcubed_f1) == 3
