@@ -41,6 +41,8 @@ bench: $(DEV_STAMP)
 	$(BIN)/broadsheet eval extraction ../shared/data/extraction/aeb
 	$(BIN)/broadsheet eval clustering ../shared/data/stories/giveme-newscluster.jsonl \
 		../shared/data/stories/allsides-roundups.jsonl --throughput
+	$(BIN)/broadsheet eval build ../shared/data/stories/giveme-newscluster.jsonl \
+		../shared/data/stories/allsides-roundups.jsonl
 	$(BIN)/broadsheet eval sections ../shared/data/stories/giveme-newscluster.jsonl
 	$(BIN)/broadsheet eval attributions ../shared/data/attribution/polnear --split dev
 	$(BIN)/broadsheet eval briefs ../shared/data/stories/allsides-roundups.jsonl

@@ -1569,6 +1569,29 @@ def eval_clustering(
             sys.stdout.write(f"processes: {processes}\n\n" + throughput_markdown(rows))
 
 
+@eval_app.command("build")
+def eval_build(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Story-grouped JSONL files (../shared/data/stories).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="The result as JSON.")] = False,
+) -> None:
+    """How long `broadsheet build` takes over these files' articles (stored in a temporary
+    store first), next to clustering alone over the same articles."""
+    from broadsheet.eval.build import benchmark_build
+
+    for path in paths:
+        if not path.is_file():
+            fail(f"no such file: {path}")
+    with _progress(transient=True) as progress:
+        task = progress.add_task("Storing, then building", total=None)
+        result = benchmark_build(paths, progress=lambda n: progress.advance(task, n))
+    if as_json:
+        _emit_json(result.to_json())
+    else:
+        sys.stdout.write(result.to_markdown())
+
+
 @eval_app.command("briefs")
 def eval_briefs(
     path: Annotated[Path, typer.Argument(help="Story JSONL with human summaries (AllSides).")],

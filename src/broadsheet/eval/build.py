@@ -1,0 +1,153 @@
+"""How long ``broadsheet build`` takes over real articles, next to clustering alone.
+
+The articles of story-grouped files (the ``../shared/data/stories`` format) are stored in
+a fresh SQLite store, as fetched articles would be (each under an outlet named after its
+source), then built into stories in one run: near-duplicates, clustering, sections, tone,
+each touched story's headline, coverage and importance, and a commit with a snapshot per
+batch. Clustering alone over the same articles, in the same order, is timed in the same
+run: the difference is what the rest of the build costs. Briefings are not written
+(``broadsheet build`` does that next; ``eval briefs`` measures them).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from broadsheet.dates import as_utc
+from broadsheet.eval.clustering import _peak_rss_mb, load_stories
+from broadsheet.models import ExtractedArticle, Outlet
+from broadsheet.store import Store
+from broadsheet.store.articles import save_article
+from broadsheet.store.feeds import sync_outlets
+from broadsheet.store.schema import ArticleRow, OutletRow
+from broadsheet.stories.build import build_stories
+from broadsheet.stories.cluster import ClusterDoc, OnlineClusterer
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass
+class BuildBenchmark:
+    files: list[str]
+    articles: int  # stored (an exact copy of a stored text is stored once)
+    store_seconds: float
+    build_seconds: float
+    build_articles_per_second: float
+    cluster_seconds: float  # clustering alone, same articles, same order
+    cluster_articles_per_second: float
+    near_duplicates: int
+    new_stories: int
+    batches: int
+    peak_rss_mb: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_markdown(self) -> str:
+        return "\n".join([
+            f"**{', '.join(self.files)}**: {self.articles:,} articles stored in "
+            f"{self.store_seconds:.1f} s",
+            "",
+            "| stage | seconds | articles/s |",
+            "|---|---:|---:|",
+            f"| build (near-duplicates, clustering, sections, tone, stories, commits) | "
+            f"{self.build_seconds:.1f} | {self.build_articles_per_second:,.0f} |",
+            f"| clustering alone, same articles and order | {self.cluster_seconds:.1f} | "
+            f"{self.cluster_articles_per_second:,.0f} |",
+            "",
+            f"{self.new_stories:,} stories, {self.near_duplicates:,} near-duplicate copies, "
+            f"{self.batches} batches; peak RSS {self.peak_rss_mb:,.0f} MB.",
+            "",
+        ])
+
+
+def _outlet_slug(source: str) -> str:
+    return _SLUG_RE.sub("-", source.lower()).strip("-")[:60] or "unknown"
+
+
+def store_articles(store: Store, paths: Sequence[Path]) -> int:
+    """Store every article of the files; returns how many rows the store holds."""
+    docs = [g.doc for path in paths for g in load_stories(path)]
+    slugs = {doc.outlet or "unknown": _outlet_slug(doc.outlet or "unknown") for doc in docs}
+    outlets = [
+        Outlet(slug=slug, name=name, domains=[f"{slug}.example"], country="US", edition="us")
+        for name, slug in sorted(slugs.items())
+    ]
+    with store.session() as session:
+        sync_outlets(session, outlets)
+        ids = {row.slug: row.id for row in session.scalars(select(OutletRow))}
+        for n, doc in enumerate(docs):
+            slug = slugs[doc.outlet or "unknown"]
+            save_article(
+                session,
+                ExtractedArticle(
+                    title=doc.title,
+                    paragraphs=[p for p in doc.text.split("\n\n") if p.strip()] or [doc.text],
+                    published=doc.published.isoformat() if doc.published else None,
+                ),
+                url=f"https://{slug}.example/a/{n}",
+                outlet_id=ids[slug],
+            )
+    with store.session() as session:
+        return len(session.scalars(select(ArticleRow.id)).all())
+
+
+def _stored_docs(store: Store) -> list[ClusterDoc]:
+    """The stored articles as the build reads them (its order, text and time)."""
+    with store.session() as session:
+        rows = session.scalars(select(ArticleRow).order_by(ArticleRow.id)).all()
+        return [
+            ClusterDoc(
+                id=str(row.id),
+                title=row.title or "",
+                text=row.text or row.standfirst or "",
+                published=as_utc(row.published) or as_utc(row.created_at),
+            )
+            for row in rows
+        ]
+
+
+def benchmark_build(
+    paths: Sequence[Path],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> BuildBenchmark:
+    """Store the files' articles in a temporary store, build it, and time both."""
+    with tempfile.TemporaryDirectory(prefix="broadsheet-build-bench-") as tmp:
+        store = Store(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        try:
+            start = time.perf_counter()
+            articles = store_articles(store, paths)
+            stored = time.perf_counter() - start
+            start = time.perf_counter()
+            report = build_stories(store, on_article=progress)
+            built = time.perf_counter() - start
+            docs = _stored_docs(store)
+        finally:
+            store.close()
+    clusterer = OnlineClusterer()
+    start = time.perf_counter()
+    for doc in docs:
+        clusterer.add(doc)
+    clustered = time.perf_counter() - start
+    return BuildBenchmark(
+        files=[p.name for p in paths],
+        articles=articles,
+        store_seconds=stored,
+        build_seconds=built,
+        build_articles_per_second=report.articles / built if built else 0.0,
+        cluster_seconds=clustered,
+        cluster_articles_per_second=len(docs) / clustered if clustered else 0.0,
+        near_duplicates=report.near_duplicates,
+        new_stories=report.new_stories,
+        batches=report.batches,
+        peak_rss_mb=_peak_rss_mb(),
+    )

@@ -1,0 +1,39 @@
+"""`broadsheet eval build`: a whole build timed next to clustering alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from broadsheet.cli import app
+from broadsheet.eval.build import benchmark_build
+from tests.test_eval_clustering import _write_sources
+
+
+def test_the_build_benchmark_stores_builds_and_times_every_article(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    _write_sources(path)
+    told: list[int] = []
+    result = benchmark_build([path], progress=told.append)
+    assert result.articles == 5 == sum(told)  # every article stored, then built
+    assert result.files == ["s.jsonl"] and result.batches == 1
+    assert result.new_stories == 3  # the quake, the takeover, the final
+    assert result.build_seconds > 0 and result.build_articles_per_second > 0
+    assert result.cluster_articles_per_second > 0 and result.peak_rss_mb > 0
+    table = result.to_markdown()
+    assert "| build (near-duplicates" in table and "| clustering alone" in table
+    assert json.loads(json.dumps(result.to_json()))["articles"] == 5
+
+
+def test_eval_build_cli_prints_the_table_or_a_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    _write_sources(path)
+    result = CliRunner().invoke(app, ["eval", "build", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "5 articles stored" in result.output and "articles/s" in result.output
+    result = CliRunner().invoke(app, ["eval", "build", "--json", str(path)])
+    assert json.loads(result.output.strip().splitlines()[-1])["new_stories"] == 3
+    missing = CliRunner().invoke(app, ["eval", "build", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 1 and "no such file" in missing.output
