@@ -7,9 +7,11 @@ one-line message and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -1471,6 +1473,17 @@ def eval_extraction(
     _emit_report(report, as_json)
 
 
+@contextlib.contextmanager
+def _eval_data_errors() -> Iterator[None]:
+    """An evaluation file that cannot be read is a one-line error, not a traceback."""
+    from broadsheet.eval.datafiles import EvalDataError
+
+    try:
+        yield
+    except EvalDataError as exc:
+        fail(str(exc))
+
+
 @eval_app.command("clustering")
 def eval_clustering(
     paths: Annotated[
@@ -1534,14 +1547,14 @@ def eval_clustering(
             fail(f"no such file: {path}")
     embedder = _embedder(embeddings) if embeddings is not None else None
     for path in paths:
-        with _progress(transient=True) as progress:
+        with _progress(transient=True) as progress, _eval_data_errors():
             task = progress.add_task(f"Clustering {path.name}", total=None)
             report = evaluate_clustering(
                 path, progress=_advance(progress, task), embedder=embedder
             )
         _emit_report(report, as_json)
         if orders:
-            with _progress(transient=True) as progress:
+            with _progress(transient=True) as progress, _eval_data_errors():
                 task = progress.add_task(f"Other orders of {path.name}", total=orders)
                 spreads = order_spread(
                     path, orders, embedder=embedder, progress=_advance(progress, task)
@@ -1583,7 +1596,7 @@ def eval_build(
     for path in paths:
         if not path.is_file():
             fail(f"no such file: {path}")
-    with _progress(transient=True) as progress:
+    with _progress(transient=True) as progress, _eval_data_errors():
         task = progress.add_task("Storing, then building", total=None)
         result = benchmark_build(paths, progress=lambda n: progress.advance(task, n))
     if as_json:
@@ -1603,7 +1616,7 @@ def eval_briefs(
 
     if not path.is_file():
         fail(f"no such file: {path}")
-    with _progress(transient=True) as progress:
+    with _progress(transient=True) as progress, _eval_data_errors():
         progress.add_task("Briefing and scoring", total=None)
         report = evaluate_briefs(path, limit=limit)
     _emit_report(report, as_json)
@@ -1721,7 +1734,8 @@ def eval_sections(
 
     if not path.is_file():
         fail(f"no such file: {path}")
-    report = evaluate_sections(path)
+    with _eval_data_errors():
+        report = evaluate_sections(path)
     if as_json:
         _emit_json(report.to_dict())
     else:

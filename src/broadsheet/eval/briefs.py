@@ -17,13 +17,13 @@ whole-sentence rule.
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from broadsheet.eval.datafiles import json_lines
 from broadsheet.stories.rank import normalise_lean
 from broadsheet.write.briefing import BriefArticle, compose_briefing
 from broadsheet.write.faithfulness import check_briefing
@@ -273,10 +273,7 @@ def evaluate_briefs(path: Path, *, limit: int | None = None) -> BriefsReport:
         "textrank": lambda t, b, w: sumy_baseline(t, b, "textrank", whole_sentences=w),
         "lexrank": lambda t, b, w: sumy_baseline(t, b, "lexrank", whole_sentences=w),
     }
-    with path.open(encoding="utf-8") as fh:
-        stories = [json.loads(line) for line in fh if line.strip()]
-    if limit is not None:
-        stories = stories[:limit]
+    stories = [story for _, story in json_lines(path, limit)]
     for story in stories:
         arts = _articles(story)
         if not arts:

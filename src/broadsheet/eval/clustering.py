@@ -53,6 +53,7 @@ from typing import Any
 
 import numpy as np
 
+from broadsheet.eval.datafiles import EvalDataError, json_lines
 from broadsheet.stories.cluster import (
     ClusterConfig,
     ClusterDoc,
@@ -189,23 +190,24 @@ def _parse_date(value: object) -> datetime | None:
 def load_stories(path: Path, limit: int | None = None) -> list[GoldDoc]:
     """Flatten a story-grouped JSONL file into articles (first ``limit`` stories)."""
     out: list[GoldDoc] = []
-    with path.open(encoding="utf-8") as handle:
-        for count, line in enumerate(handle):
-            if limit is not None and count >= limit:
-                break
-            if not line.strip():
-                continue
-            story = json.loads(line)
-            gold = str(story["story_id"])
-            for d in story.get("docs") or []:
-                doc = ClusterDoc(
-                    id=str(d["doc_id"]),
-                    title=d.get("title") or "",
-                    text=d.get("text") or "",
-                    published=_parse_date(d.get("date")),  # the doc's own date only
-                    outlet=d.get("source"),
-                )
-                out.append(GoldDoc(doc, gold))
+    for number, story in json_lines(path, limit):
+        if story.get("story_id") is None:
+            raise EvalDataError(f"{path}:{number}: a story without a story_id")
+        gold = str(story["story_id"])
+        docs = story.get("docs") or []
+        if not isinstance(docs, list) or not all(
+            isinstance(d, dict) and d.get("doc_id") is not None for d in docs
+        ):
+            raise EvalDataError(f"{path}:{number}: docs must be objects with a doc_id")
+        for d in docs:
+            doc = ClusterDoc(
+                id=str(d["doc_id"]),
+                title=str(d.get("title") or ""),
+                text=str(d.get("text") or ""),
+                published=_parse_date(d.get("date")),  # the doc's own date only
+                outlet=d.get("source"),
+            )
+            out.append(GoldDoc(doc, gold))
     return out
 
 

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from broadsheet.eval.datafiles import json_lines
 from broadsheet.stories.sections import SECTIONS, classify_section, story_section
 
 CATEGORY_TO_SECTION: dict[str, str] = {
@@ -163,7 +164,7 @@ def _views(gold: list[str], predicted: list[str]) -> dict[str, dict[str, ViewSco
 
 def evaluate_sections(path: Path) -> SectionReport:
     """Score ``classify_section`` / ``story_section`` against the stories in ``path``."""
-    stories = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    stories = [story for _, story in json_lines(path)]
     article_gold: list[str] = []
     article_pred: list[str] = []
     story_gold: list[str] = []
