@@ -51,3 +51,18 @@ def test_each_eval_command_says_which_line_is_bad_in_one_line(
     assert result.exit_code == 1
     assert "bad.jsonl:1: not JSON" in result.output
     assert "Traceback" not in result.output
+
+
+def test_eval_attributions_on_a_directory_without_the_corpus_is_one_line(
+    tmp_path: Path,
+) -> None:
+    result = CliRunner().invoke(app, ["eval", "attributions", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no text/ directory" in result.output and "Traceback" not in result.output
+    (tmp_path / "text").mkdir()
+    (tmp_path / "attributions").mkdir()
+    (tmp_path / "text" / "a.txt").write_bytes(b"caf\xe9 said\n")
+    (tmp_path / "attributions" / "a.ann").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "attributions", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "not UTF-8 text" in result.output and "Traceback" not in result.output

@@ -1480,8 +1480,10 @@ def _eval_data_errors() -> Iterator[None]:
 
     try:
         yield
-    except EvalDataError as exc:
+    except (EvalDataError, OSError) as exc:
         fail(str(exc))
+    except UnicodeDecodeError as exc:
+        fail(f"an evaluation file is not UTF-8 text ({exc.reason})")
 
 
 @eval_app.command("clustering")
@@ -1718,7 +1720,7 @@ def eval_attributions(
 
     if not directory.is_dir():
         fail(f"no such directory: {directory}")
-    with _progress(transient=True) as progress:
+    with _progress(transient=True) as progress, _eval_data_errors():
         progress.add_task("Scoring attributions", total=None)
         report = evaluate_attributions(directory, split=split, limit=limit)
     _emit_report(report, as_json)
