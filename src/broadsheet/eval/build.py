@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import select
 
 from broadsheet.dates import as_utc
-from broadsheet.eval.clustering import _peak_rss_mb, load_stories
+from broadsheet.eval.clustering import load_stories
+from broadsheet.eval.timing import peak_rss_mb
 from broadsheet.models import ExtractedArticle, Outlet
 from broadsheet.store import Store
 from broadsheet.store.articles import save_article
@@ -149,5 +150,5 @@ def benchmark_build(
         near_duplicates=report.near_duplicates,
         new_stories=report.new_stories,
         batches=report.batches,
-        peak_rss_mb=_peak_rss_mb(),
+        peak_rss_mb=peak_rss_mb(),
     )

@@ -40,8 +40,6 @@ import hashlib
 import json
 import random
 import re
-import resource
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -54,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from broadsheet.eval.datafiles import EvalDataError, json_lines
+from broadsheet.eval.timing import peak_rss_mb
 from broadsheet.stories.cluster import (
     ClusterConfig,
     ClusterDoc,
@@ -385,6 +384,8 @@ def order_spread(
     the fixed-seed tables hide. With an ``embedder`` each article is embedded once, and
     the ``broadsheet+embeddings`` row reuses the vectors in every order.
     """
+    if orders < 1:
+        raise ValueError("orders must be at least 1")
     docs = load_stories(path, limit)
     gold = {g.doc.id: g.gold for g in docs}
     systems: dict[str, ClusterFn] = default_systems()
@@ -580,15 +581,6 @@ def _synthetic_vector(dim: int, base: int, event: int, article: int) -> np.ndarr
     return (part(base, 0) + part(event, 1) + 0.5 * part(article, 2)).astype(np.float32)
 
 
-def _peak_rss_mb() -> float:
-    """This process's peak RSS plus the largest finished child's (a tokenising worker)."""
-    peak = sum(
-        resource.getrusage(who).ru_maxrss
-        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-    )
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
-
-
 _TAIL = 5_000
 _PROBE = 5_000  # articles timed after each size, interleaved across sizes
 _PROBE_BATCH = 250
@@ -674,7 +666,7 @@ def benchmark_throughput(
                 sid = alias[sid]
             pred[str(index)] = sid
         bp, br, _ = bcubed_prf(pred, {str(i): str(e) for i, e in enumerate(events[:size])})
-        peak_rss = _peak_rss_mb()  # before the restore below adds a second clusterer
+        peak_rss = peak_rss_mb()  # before the restore below adds a second clusterer
         # What `broadsheet build` pays per committed batch (snapshot) and per run (restore).
         begin = time.perf_counter()
         saved = clusterer.snapshot()

@@ -1,9 +1,20 @@
-"""Summaries of repeated timings, shared by the puzzle benchmarks."""
+"""Summaries of repeated timings and of memory, shared by the benchmarks."""
 
 from __future__ import annotations
 
+import resource
 import statistics
+import sys
 from collections.abc import Sequence
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS plus the largest finished child's (a worker process)."""
+    peak = sum(
+        resource.getrusage(who).ru_maxrss
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def quantile(values: Sequence[float], q: float) -> float:
