@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from broadsheet.cli import app
-from broadsheet.eval.build import benchmark_build
+from broadsheet.eval.build import benchmark_build, store_articles
+from broadsheet.store import Store
+from broadsheet.store.schema import OutletRow
 from tests.test_eval_clustering import _write_sources
 
 
@@ -37,3 +40,16 @@ def test_eval_build_cli_prints_the_table_or_a_one_line_error(tmp_path: Path) -> 
     assert json.loads(result.output.strip().splitlines()[-1])["new_stories"] == 3
     missing = CliRunner().invoke(app, ["eval", "build", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 1 and "no such file" in missing.output
+
+
+def test_sources_whose_names_make_the_same_slug_stay_apart(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    docs = [
+        {"doc_id": str(i), "source": source, "title": f"Title {i}", "text": f"Text {i}."}
+        for i, source in enumerate(["ABC News", "abc news", "ABC  News!"])
+    ]
+    path.write_text(json.dumps({"story_id": 1, "docs": docs}) + "\n", encoding="utf-8")
+    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    assert store_articles(store, [path]) == 3
+    with store.session() as session:
+        assert len(session.scalars(select(OutletRow.slug)).all()) == 3

@@ -77,7 +77,12 @@ def _outlet_slug(source: str) -> str:
 def store_articles(store: Store, paths: Sequence[Path]) -> int:
     """Store every article of the files; returns how many rows the store holds."""
     docs = [g.doc for path in paths for g in load_stories(path)]
-    slugs = {doc.outlet or "unknown": _outlet_slug(doc.outlet or "unknown") for doc in docs}
+    slugs: dict[str, str] = {}  # source name -> a slug of its own ("ABC News", "abc news")
+    for name in sorted({doc.outlet or "unknown" for doc in docs}):
+        slug = base = _outlet_slug(name)
+        while slug in slugs.values():
+            slug = f"{base}-{len(slugs)}"
+        slugs[name] = slug
     outlets = [
         Outlet(slug=slug, name=name, domains=[f"{slug}.example"], country="US", edition="us")
         for name, slug in sorted(slugs.items())
