@@ -159,8 +159,14 @@ def build_stories(
             on_article(len(rows))
 
 
-def _article_text(article: ArticleRow) -> str:
+def article_text(article: ArticleRow) -> str:
+    """The text the build clusters: the body, else the standfirst."""
     return article.text or article.standfirst or ""
+
+
+def article_time(article: ArticleRow) -> datetime | None:
+    """The time the build gives an article: its publication, else when it was stored."""
+    return as_utc(article.published) or as_utc(article.created_at)
 
 
 class _Batch:
@@ -236,8 +242,8 @@ class _Batch:
         article: ArticleRow,
         outlet: OutletRow | None,
     ) -> StoryArticleRow:
-        published = as_utc(article.published) or as_utc(article.created_at)
-        text = _article_text(article)
+        published = article_time(article)
+        text = article_text(article)
         section = classify_section(
             article.title or "", text, [article.section] if article.section else []
         )
