@@ -1027,7 +1027,12 @@ def _embedder(option: Path | None, *, load: bool = True):  # type: ignore[no-unt
 
     With ``load=False`` (nothing to embed) only the directory is checked: loading torch
     and the model takes seconds, but a wrong path should still be said at once."""
-    from broadsheet.stories.embed import DTYPES, EmbeddingError, SentenceEmbedder, model_directory
+    from broadsheet.stories.embed import (
+        EmbeddingError,
+        SentenceEmbedder,
+        check_dtype,
+        model_directory,
+    )
 
     section = state.settings.raw.get("stories", {})
     if not isinstance(section, dict):
@@ -1040,13 +1045,11 @@ def _embedder(option: Path | None, *, load: bool = True):  # type: ignore[no-unt
         if not isinstance(value, str) or not value.strip():
             fail(f"stories.embedding_model must be a directory path, got {value!r}")
         chosen = Path(value)
-    dtype = section.get("embedding_dtype", "float32")
-    if dtype not in DTYPES:
-        fail(f"stories.embedding_dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
     device = section.get("embedding_device", "cpu")
     if not isinstance(device, str) or not device.strip():
         fail(f"stories.embedding_device must be a device name (cpu, cuda, mps), got {device!r}")
     try:
+        dtype = check_dtype(section.get("embedding_dtype", "float32"), "stories.embedding_dtype")
         path = model_directory(chosen)
         if not load:
             return None

@@ -66,11 +66,12 @@ def model_directory(model_dir: str | Path) -> Path:
     return path
 
 
-def check_dtype(dtype: str) -> str:
-    """``dtype`` if it is one of ``DTYPES``, else an ``EmbeddingError`` that lists them."""
+def check_dtype(dtype: object, setting: str = "embedding dtype") -> str:
+    """``dtype`` if it is one of ``DTYPES``, else an ``EmbeddingError`` that lists them
+    (``setting`` names where the value came from)."""
     if dtype not in DTYPES:
-        raise EmbeddingError(f"embedding dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    return dtype
+        raise EmbeddingError(f"{setting} must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    return dtype  # type: ignore[return-value]
 
 
 class SentenceEmbedder:
