@@ -802,11 +802,7 @@ class OnlineClusterer:
             story.tnorm = _norm(story.tcentroid)
         story.names |= art.names
         story.size += 1
-        if art.dense is not None:
-            if story.dense is None:
-                story.dense = art.dense.copy()
-            elif story.dense.size == art.dense.size:
-                story.dense = story.dense + art.dense
+        story.dense = _add_dense(story.dense, art.dense)
         t = art.t
         if t is not None:
             story.first = t if story.first is None else min(story.first, t)
@@ -846,11 +842,7 @@ class OnlineClusterer:
                 mine[term] = get(term, 0.0) + w
         survivor.size += other.size
         survivor.names |= other.names
-        if other.dense is not None:
-            if survivor.dense is None:
-                survivor.dense = other.dense
-            elif survivor.dense.size == other.dense.size:
-                survivor.dense = survivor.dense + other.dense
+        survivor.dense = _add_dense(survivor.dense, other.dense)
         if other.first is not None:
             survivor.first = other.first if survivor.first is None else min(
                 survivor.first, other.first
@@ -984,6 +976,16 @@ def _array_norm(values: np.ndarray) -> float:
     """Euclidean norm, exactly rounded: a BLAS dot product's rounding depends on the CPU
     kernel it picks, and the weights (hence snapshots and ties) must not."""
     return math.sqrt(math.fsum((values * values).tolist()))
+
+
+def _add_dense(total: np.ndarray | None, vector: np.ndarray | None) -> np.ndarray | None:
+    """A story's summed sentence embedding with ``vector`` added (a new array: the
+    operands stay untouched). A vector of another size (another model's) is left out."""
+    if vector is None:
+        return total
+    if total is None:
+        return vector.copy()
+    return total + vector if total.size == vector.size else total
 
 
 def _unit_dense(embedding: np.ndarray | None) -> np.ndarray | None:
