@@ -188,6 +188,7 @@ class _Batch:
         # Merged-away story id -> survivor, read once and kept as merges happen: a query
         # per lookup cost ~0.4 ms, and nearly every id looked up is no alias at all.
         self._aliases: dict[str, str] | None = None
+        self.story_of: dict[int, str] = {}  # article id -> story id, in the current batch
 
     def _resolve(self, session: Session, story_id: str) -> str:
         if self._aliases is None:
@@ -196,8 +197,11 @@ class _Batch:
         return self._aliases.get(story_id, story_id)
 
     def _merged(self, session: Session, old_id: str, new_id: str) -> None:
-        """``merge_stories``, and the same change to the alias map."""
+        """``merge_stories``, and the same change to this batch's maps of stories."""
         merge_stories(session, old_id, new_id)
+        for key, value in self.story_of.items():  # earlier articles of this batch
+            if value == old_id:
+                self.story_of[key] = new_id
         aliases = self._aliases
         if aliases is not None and old_id != new_id:
             for key, value in aliases.items():
@@ -206,7 +210,7 @@ class _Batch:
             aliases.setdefault(old_id, new_id)
 
     def run(self, session: Session, rows: list) -> set[str]:  # type: ignore[type-arg]
-        self.story_of: dict[int, str] = {}
+        self.story_of = {}
         links: list[StoryArticleRow] = []
         for article, outlet in rows:
             links.append(self._assign(session, article, outlet))
@@ -287,9 +291,6 @@ class _Batch:
                 self.report.new_stories += 1
             for old_id in assignment.merged_from:
                 self._merged(session, old_id, story_id)
-                for key, value in self.story_of.items():
-                    if value == old_id:
-                        self.story_of[key] = story_id
                 self.report.merges += 1
         self.story_of[article.id] = story_id
         return StoryArticleRow(
