@@ -133,17 +133,7 @@ def test_new_articles_join_existing_stories_incrementally(tmp_path: Path) -> Non
 
 
 def test_killing_a_build_and_rerunning_gives_the_same_stories(tmp_path: Path) -> None:
-    source = tmp_path / "source"
-    source.mkdir()
-    seed_db = source / "broadsheet.db"
-    seed_store = Store(f"sqlite:///{seed_db}")
-    populate(seed_store, events=150, per_event=4)
-    seed_store.close()  # checkpoints the WAL, so copying the file copies everything
-
-    straight_dir, killed_dir = tmp_path / "straight", tmp_path / "killed"
-    for target in (straight_dir, killed_dir):
-        target.mkdir()
-        shutil.copy(seed_db, target / "broadsheet.db")
+    straight_dir, killed_dir = seeded_data_dirs(tmp_path, events=150, per_event=4)
     build_stories(Store(f"sqlite:///{straight_dir / 'broadsheet.db'}"), batch_size=10)
 
     env = {**os.environ, "BROADSHEET_DATA_DIR": str(killed_dir)}
@@ -151,6 +141,20 @@ def test_killing_a_build_and_rerunning_gives_the_same_stories(tmp_path: Path) ->
     progressed = kill_build_midway(cmd, env, killed_dir / "broadsheet.db")
     assert progressed < 600
     rerun_and_compare(cmd, env, killed_dir / "broadsheet.db", straight_dir / "broadsheet.db")
+
+
+def seeded_data_dirs(tmp_path: Path, *, events: int, per_event: int) -> tuple[Path, Path]:
+    """Two data directories ("straight", "killed") holding copies of one store with the
+    invented articles, none built yet."""
+    seed = tmp_path / "seed.db"
+    seed_store = Store(f"sqlite:///{seed}")
+    populate(seed_store, events=events, per_event=per_event)
+    seed_store.close()  # checkpoints the WAL, so copying the file copies everything
+    dirs = (tmp_path / "straight", tmp_path / "killed")
+    for target in dirs:
+        target.mkdir()
+        shutil.copy(seed, target / "broadsheet.db")
+    return dirs
 
 
 def kill_build_midway(

@@ -472,26 +472,19 @@ def test_killing_a_build_with_embeddings_and_rerunning_gives_the_same_stories(
     tmp_path: Path,
 ) -> None:
     import os
-    import shutil
     import sqlite3
     import subprocess
 
-    from broadsheet.store import Store
-    from tests.test_stories_build import kill_build_midway, populate, rerun_and_compare
+    from tests.test_stories_build import kill_build_midway, rerun_and_compare, seeded_data_dirs
 
     package = tmp_path / "stand-in" / "sentence_transformers"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text(STAND_IN)
     model = tmp_path / "model"
     model.mkdir()
-    seed = tmp_path / "seed.db"
-    seed_store = Store(f"sqlite:///{seed}")
-    populate(seed_store, events=100, per_event=4)
-    seed_store.close()  # checkpoints the WAL, so copying the file copies everything
+    straight_dir, killed_dir = seeded_data_dirs(tmp_path, events=100, per_event=4)
 
     def build_cmd(data_dir: Path) -> tuple[list[str], dict[str, str]]:
-        data_dir.mkdir()
-        shutil.copy(seed, data_dir / "broadsheet.db")
         env = {
             **os.environ,
             "BROADSHEET_DATA_DIR": str(data_dir),
@@ -501,7 +494,6 @@ def test_killing_a_build_with_embeddings_and_rerunning_gives_the_same_stories(
                "--embeddings", str(model)]
         return cmd, env
 
-    straight_dir, killed_dir = tmp_path / "straight", tmp_path / "killed"
     cmd, env = build_cmd(straight_dir)
     straight = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert straight.returncode == 0, straight.stderr
