@@ -59,7 +59,13 @@ from broadsheet.stories.cluster import (
     OnlineClusterer,
     default_processes,
 )
-from broadsheet.stories.embed import DTYPES, Embedder, SentenceEmbedder, embed_documents
+from broadsheet.stories.embed import (
+    DTYPES,
+    Embedder,
+    SentenceEmbedder,
+    embed_documents,
+    embedding_text,
+)
 from broadsheet.stories.text import STOP_WORDS
 
 SEED = 20240601
@@ -388,15 +394,18 @@ def order_spread(
         raise ValueError("orders must be at least 1")
     docs = load_stories(path, limit)
     gold = {g.doc.id: g.gold for g in docs}
-    systems: dict[str, ClusterFn] = default_systems()
-    if embedder is not None:
-        embedded = {d.id: d for d in embed_documents([g.doc for g in docs], embedder)}
+    remembered: Embedder | None = None
+    if embedder is not None:  # each article through the model once, not once per order
+        vectors = {
+            embedding_text(d.title, d.text): d.embedding
+            for d in embed_documents([g.doc for g in docs], embedder)
+        }
 
-        def with_vectors(ordered: list[GoldDoc]) -> dict[str, str]:
-            return cluster_broadsheet([GoldDoc(embedded[g.doc.id], g.gold) for g in ordered])
+        def looked_up(texts: Sequence[str]) -> np.ndarray:
+            return np.stack([vectors[text] for text in texts])
 
-        systems = {"broadsheet": cluster_broadsheet, "broadsheet+embeddings": with_vectors,
-                   **{k: v for k, v in systems.items() if k != "broadsheet"}}
+        remembered = looked_up
+    systems = default_systems(remembered)
     seeds = list(range(1, orders + 1))
     spreads = {name: OrderSpread(path.stem, name, seeds, []) for name in systems}
     for done, seed in enumerate(seeds, start=1):
