@@ -28,13 +28,16 @@ def test_the_build_benchmark_stores_builds_and_times_every_article(tmp_path: Pat
     write_sources(path)
     told: list[int] = []
     result = benchmark_build([path], progress=told.append)
-    assert result.articles == 5 == sum(told)  # every article stored, then built
+    assert result.articles == 5  # every article stored,
+    assert sum(told) == 10  # then built twice: in one process, and with a worker process
+    assert result.same_stories and result.build_parallel_articles_per_second > 0
     assert result.files == ["s.jsonl"] and result.batches == 1
     assert result.new_stories == 3  # the quake, the takeover, the final
     assert result.build_seconds > 0 and result.build_articles_per_second > 0
     assert result.cluster_articles_per_second > 0 and result.peak_rss_mb > 0
     table = result.to_markdown()
     assert "| build (near-duplicates" in table and "| clustering alone" in table
+    assert "worker process" in table and "the same stories" in table
     assert json.loads(json.dumps(result.to_json()))["articles"] == 5
 
 

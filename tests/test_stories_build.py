@@ -66,12 +66,17 @@ def assignments(db: Path) -> dict[int, str]:
         return dict(conn.execute("SELECT article_id, story_id FROM story_articles"))
 
 
-def stories_table(db: Path) -> list[tuple]:
+def query(db: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(db) as conn:
-        return conn.execute(
-            "SELECT id, thread_id, headline, section, article_count, outlet_count, coverage, "
-            "importance, updated_at FROM stories ORDER BY id"
-        ).fetchall()
+        return conn.execute(sql).fetchall()
+
+
+def stories_table(db: Path) -> list[tuple]:
+    return query(
+        db,
+        "SELECT id, thread_id, headline, section, article_count, outlet_count, coverage, "
+        "importance, updated_at FROM stories ORDER BY id",
+    )
 
 
 def test_build_groups_articles_and_a_rebuild_changes_nothing(tmp_path: Path) -> None:
@@ -143,6 +148,69 @@ def test_killing_a_build_and_rerunning_gives_the_same_stories(tmp_path: Path) ->
     rerun_and_compare(cmd, env, killed_dir / "broadsheet.db", straight_dir / "broadsheet.db")
 
 
+def test_a_build_with_a_worker_process_makes_the_same_stories(tmp_path: Path) -> None:
+    one_dir, two_dir = seeded_data_dirs(tmp_path, events=40, per_event=4)
+    reports = [
+        build_stories(Store(f"sqlite:///{d / 'broadsheet.db'}"), batch_size=25, processes=n)
+        for d, n in ((one_dir, 1), (two_dir, 2))
+    ]
+    assert reports[0].articles == reports[1].articles == 160
+    assert reports[0].new_stories == reports[1].new_stories
+    one, two = (story_articles(d / "broadsheet.db") for d in (one_dir, two_dir))
+    assert one == two and len(one) == 160
+    strip = [row[:-1] for row in stories_table(one_dir / "broadsheet.db")]  # minus updated_at
+    assert strip == [row[:-1] for row in stories_table(two_dir / "broadsheet.db")]
+
+
+def test_killing_a_build_with_a_worker_process_leaves_no_process_and_resumes(
+    tmp_path: Path,
+) -> None:
+    straight_dir, killed_dir = seeded_data_dirs(tmp_path, events=150, per_event=4)
+    build_stories(Store(f"sqlite:///{straight_dir / 'broadsheet.db'}"), batch_size=10)
+
+    env = {**os.environ, "BROADSHEET_DATA_DIR": str(killed_dir)}
+    cmd = [sys.executable, "-m", "broadsheet.cli", "build", "--batch-size", "10",
+           "--processes", "2"]
+    children: list[int] = []
+    kill_build_midway(cmd, env, killed_dir / "broadsheet.db", children=children)
+    assert children, "the build started no worker process"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in children), "a worker outlived the killed build"
+    rerun_and_compare(cmd, env, killed_dir / "broadsheet.db", straight_dir / "broadsheet.db")
+
+
+def story_articles(db: Path) -> list[tuple]:
+    """Every decision a build makes about each article."""
+    return query(
+        db,
+        "SELECT article_id, story_id, similarity, near_duplicate_of, section, tone "
+        "FROM story_articles ORDER BY article_id",
+    )
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is missing
+
+
 def seeded_data_dirs(tmp_path: Path, *, events: int, per_event: int) -> tuple[Path, Path]:
     """Two data directories ("straight", "killed") holding copies of one store with the
     invented articles, none built yet."""
@@ -158,10 +226,12 @@ def seeded_data_dirs(tmp_path: Path, *, events: int, per_event: int) -> tuple[Pa
 
 
 def kill_build_midway(
-    cmd: list[str], env: dict[str, str], db: Path, *, after_article: int = 100
+    cmd: list[str], env: dict[str, str], db: Path, *, after_article: int = 100,
+    children: list[int] | None = None,
 ) -> int:
     """Start ``cmd`` (a build), SIGKILL it once it has committed past ``after_article``;
-    returns the last article id it had committed."""
+    returns the last article id it had committed. ``children`` receives the pids of its
+    child processes just before the kill."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     progressed = 0
@@ -176,6 +246,8 @@ def kill_build_midway(
             break
         time.sleep(0.02)
     assert proc.poll() is None, "the build finished before it could be killed"
+    if children is not None:
+        children.extend(_children(proc.pid))
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert progressed > 0

@@ -4,13 +4,16 @@ The articles of story-grouped files (the ``../shared/data/stories`` format) are 
 a fresh SQLite store as ``broadsheet ingest`` stores them (``ingest_records``), then built
 into stories in one run: near-duplicates, clustering, sections, tone,
 each touched story's headline, coverage and importance, and a commit with a snapshot per
-batch. Clustering alone over the same articles, in the same order, is timed in the same
+batch. It is built twice, on copies of the same store: in one process, and with the
+per-article analysis in a worker process (``processes=2``); both must make the same
+stories. Clustering alone over the same articles, in the same order, is timed in the same
 run: the difference is what the rest of the build costs. Briefings are not written
 (``broadsheet build`` does that next; ``eval briefs`` measures them).
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -24,8 +27,8 @@ from broadsheet.eval.clustering import load_stories
 from broadsheet.eval.timing import peak_rss_mb
 from broadsheet.ingest_records import ingest_records
 from broadsheet.store import Store
-from broadsheet.store.schema import ArticleRow
-from broadsheet.stories.build import article_text, article_time, build_stories
+from broadsheet.store.schema import ArticleRow, StoryArticleRow
+from broadsheet.stories.build import BuildReport, article_text, article_time, build_stories
 from broadsheet.stories.cluster import ClusterDoc, OnlineClusterer
 
 
@@ -34,8 +37,12 @@ class BuildBenchmark:
     files: list[str]
     articles: int  # stored (an exact copy of a stored text is stored once)
     store_seconds: float
-    build_seconds: float
+    build_seconds: float  # one process
     build_articles_per_second: float
+    # The same build with the per-article analysis in a worker process (``processes=2``)
+    build_parallel_seconds: float
+    build_parallel_articles_per_second: float
+    same_stories: bool  # whether both builds made exactly the same stories
     cluster_seconds: float  # clustering alone, same articles, same order
     cluster_articles_per_second: float
     near_duplicates: int
@@ -53,13 +60,17 @@ class BuildBenchmark:
             "",
             "| stage | seconds | articles/s |",
             "|---|---:|---:|",
-            f"| build (near-duplicates, clustering, sections, tone, stories, commits) | "
-            f"{self.build_seconds:.1f} | {self.build_articles_per_second:,.0f} |",
+            f"| build (near-duplicates, clustering, sections, tone, stories, commits), "
+            f"1 process | {self.build_seconds:.1f} | {self.build_articles_per_second:,.0f} |",
+            f"| the same build, analysis in a worker process (`processes=2`) | "
+            f"{self.build_parallel_seconds:.1f} | "
+            f"{self.build_parallel_articles_per_second:,.0f} |",
             f"| clustering alone, same articles and order | {self.cluster_seconds:.1f} | "
             f"{self.cluster_articles_per_second:,.0f} |",
             "",
             f"{self.new_stories:,} stories, {self.near_duplicates:,} near-duplicate copies, "
-            f"{self.batches} batches; peak RSS {self.peak_rss_mb:,.0f} MB.",
+            f"{self.batches} batches; peak RSS {self.peak_rss_mb:,.0f} MB. Both builds made "
+            + ("the same stories." if self.same_stories else "**different stories**."),
             "",
         ])
 
@@ -74,27 +85,58 @@ def _stored_docs(store: Store) -> list[ClusterDoc]:
         ]
 
 
+def _stories(store: Store) -> list[tuple[Any, ...]]:
+    """Everything a build decides, per article, in article order."""
+    with store.session() as session:
+        return [
+            tuple(row)
+            for row in session.execute(
+                select(
+                    StoryArticleRow.article_id, StoryArticleRow.story_id,
+                    StoryArticleRow.near_duplicate_of, StoryArticleRow.section,
+                    StoryArticleRow.tone, StoryArticleRow.similarity,
+                ).order_by(StoryArticleRow.article_id)
+            )
+        ]
+
+
+def _timed_build(
+    db: Path, processes: int, progress: Callable[[int], None] | None
+) -> tuple[float, BuildReport, list[tuple[Any, ...]]]:
+    store = Store(f"sqlite:///{db}")
+    try:
+        start = time.perf_counter()
+        report = build_stories(store, on_article=progress, processes=processes)
+        seconds = time.perf_counter() - start
+        return seconds, report, _stories(store)
+    finally:
+        store.close()
+
+
 def benchmark_build(
     paths: Sequence[Path],
     *,
     progress: Callable[[int], None] | None = None,
 ) -> BuildBenchmark:
-    """Store the files' articles in a temporary store, build it, and time both."""
+    """Store the files' articles in a temporary store, build it (with one process, then
+    with two, on a copy of the same store), and time each next to clustering alone."""
     with tempfile.TemporaryDirectory(prefix="broadsheet-build-bench-") as tmp:
-        store = Store(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        db = Path(tmp) / "bench.db"
+        store = Store(f"sqlite:///{db}")
         try:
             for path in paths:  # a malformed file is an error here, not a smaller store
                 load_stories(path)
             start = time.perf_counter()
             ingest_records(store, list(paths))  # as `broadsheet ingest FILE.jsonl` would
             stored = time.perf_counter() - start
-            start = time.perf_counter()
-            report = build_stories(store, on_article=progress)
-            built = time.perf_counter() - start
             docs = _stored_docs(store)
-            articles = len(docs)
         finally:
             store.close()
+        copy = Path(tmp) / "bench-parallel.db"
+        shutil.copyfile(db, copy)
+        built, report, stories = _timed_build(db, 1, progress)
+        built_parallel, _, stories_parallel = _timed_build(copy, 2, progress)
+    articles = len(docs)
     clusterer = OnlineClusterer()
     start = time.perf_counter()
     for doc in docs:
@@ -106,6 +148,11 @@ def benchmark_build(
         store_seconds=stored,
         build_seconds=built,
         build_articles_per_second=report.articles / built if built else 0.0,
+        build_parallel_seconds=built_parallel,
+        build_parallel_articles_per_second=report.articles / built_parallel
+        if built_parallel
+        else 0.0,
+        same_stories=stories == stories_parallel,
         cluster_seconds=clustered,
         cluster_articles_per_second=len(docs) / clustered if clustered else 0.0,
         near_duplicates=report.near_duplicates,

@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from broadsheet.dates import as_utc
@@ -29,6 +29,13 @@ from broadsheet.store.schema import (
     StoryArticleRow,
     StoryRow,
 )
+from broadsheet.stories.analysis import (
+    AnalysisSettings,
+    ArticleAnalyser,
+    ArticleAnalysis,
+    ArticleInput,
+    parallel_worth_it,
+)
 from broadsheet.stories.cluster import ClusterConfig, ClusterDoc, OnlineClusterer
 from broadsheet.stories.embed import (
     Embedder,
@@ -38,8 +45,8 @@ from broadsheet.stories.embed import (
 )
 from broadsheet.stories.neardup import NearDuplicateIndex
 from broadsheet.stories.rank import blindspot, coverage_by_lean, importance
-from broadsheet.stories.sections import classify_section, story_section
-from broadsheet.stories.tone import story_tone, tone
+from broadsheet.stories.sections import story_section
+from broadsheet.stories.tone import story_tone
 
 if TYPE_CHECKING:
     import numpy as np
@@ -108,6 +115,7 @@ def build_stories(
     on_article: Callable[[int], None] | None = None,
     embedder: Embedder | None = None,
     on_embedded: Callable[[int], None] | None = None,
+    processes: int | None = None,
 ) -> BuildReport:
     """Cluster every article not yet in a story; returns what changed.
 
@@ -115,51 +123,99 @@ def build_stories(
     an ``embedder`` (``stories.embed``) each article also carries a sentence embedding;
     ``on_embedded(n)`` is told as they are computed (the model is the slow part: a batch
     takes seconds to minutes before ``on_article`` hears of it). Near-duplicate copies
-    are not embedded: they follow their original and never reach the clusterer."""
+    are not embedded: they follow their original and never reach the clusterer.
+
+    ``processes=2`` analyses each batch's articles (section, tone, near-duplicate
+    signature, terms) in a worker process while this one stores the previous batch; the
+    stories are the same. By default 2 for a backlog of ``PARALLEL_MIN_ARTICLES`` or
+    more on a machine with two CPUs, else 1."""
     config = config or ClusterConfig()
+    pending = pending_count(store) if batch_size is None or processes is None else 0
     if batch_size is None:
-        batch_size = auto_batch_size(pending_count(store))
+        batch_size = auto_batch_size(pending)
+    parallel = parallel_worth_it(pending) if processes is None else processes > 1
     report = BuildReport()
     with store.session() as session:
         state = session.get(BuildStateRow, STATE_ID)
         last_id = state.last_article_id if state else 0
     builder: _Batch | None = None
-    while True:
-        with store.session() as session:
-            rows = session.execute(
-                select(ArticleRow, OutletRow)
-                .join(OutletRow, ArticleRow.outlet_id == OutletRow.id, isouter=True)
-                .where(ArticleRow.id > last_id)
-                .order_by(ArticleRow.id)
-                .limit(batch_size)
-            ).all()
-            if not rows:
-                return report
-            if builder is None:
-                # The saved state is restored once, and only when there is something to
-                # add (it takes seconds once the memory of closed stories is full);
-                # afterwards the in-memory clusterer is always exactly what the last
-                # committed batch saved. A failed batch raises, so they never diverge.
-                _, clusterer, neardup = _load_state(session, config)
-                builder = _Batch(clusterer, neardup, report, embedder, on_embedded)
-            touched = builder.run(session, rows)
-            for story_id in sorted(touched):
-                _refresh_story(session, story_id)
-            state = session.get(BuildStateRow, STATE_ID) or BuildStateRow(id=STATE_ID)
-            session.add(state)
-            last_id = rows[-1][0].id
-            state.last_article_id = last_id
-            state.clusterer = builder.clusterer.snapshot()
-            state.neardup = builder.neardup.snapshot()
-            state.updated_at = datetime.now(UTC)
-            report.articles += len(rows)
-            report.batches += 1
-            report.touched |= touched
-        if on_article:
-            on_article(len(rows))
+    analyser: ArticleAnalyser | None = None
+    try:
+        while True:
+            with store.session() as session:
+                rows = session.execute(
+                    select(ArticleRow, OutletRow)
+                    .join(OutletRow, ArticleRow.outlet_id == OutletRow.id, isouter=True)
+                    .where(ArticleRow.id > last_id)
+                    .order_by(ArticleRow.id)
+                    .limit(batch_size)
+                ).all()
+                if not rows:
+                    return report
+                if builder is None:
+                    # The saved state is restored once, and only when there is something
+                    # to add (it takes seconds once the memory of closed stories is
+                    # full); afterwards the in-memory clusterer is always exactly what
+                    # the last committed batch saved. A failed batch raises, so they
+                    # never diverge.
+                    _, clusterer, neardup = _load_state(session, config)
+                    builder = _Batch(clusterer, neardup, report, embedder, on_embedded)
+                    analyser = ArticleAnalyser(
+                        AnalysisSettings(
+                            num_perm=neardup.num_perm,
+                            title_weight=clusterer.config.title_weight,
+                            lead_chars=clusterer.config.lead_chars,
+                            bucket_mask=clusterer.bucket_mask,
+                        ),
+                        parallel=parallel,
+                    )
+                assert analyser is not None
+                analyses = analyser.analyse([analysis_input(a) for a, _ in rows])
+                if parallel:  # the worker analyses the next batch while this one is stored
+                    analyser.prefetch(_next_inputs(session, rows[-1][0].id, batch_size))
+                touched = builder.run(session, rows, analyses)
+                for story_id in sorted(touched):
+                    _refresh_story(session, story_id)
+                state = session.get(BuildStateRow, STATE_ID) or BuildStateRow(id=STATE_ID)
+                session.add(state)
+                last_id = rows[-1][0].id
+                state.last_article_id = last_id
+                state.clusterer = builder.clusterer.snapshot()
+                state.neardup = builder.neardup.snapshot()
+                state.updated_at = datetime.now(UTC)
+                report.articles += len(rows)
+                report.batches += 1
+                report.touched |= touched
+            if on_article:
+                on_article(len(rows))
+    finally:
+        if analyser is not None:
+            analyser.close()
 
 
-def article_text(article: ArticleRow) -> str:
+def analysis_input(article: ArticleRow | Row[Any]) -> ArticleInput:
+    """What ``stories.analysis`` reads of a stored article (a row, or its columns)."""
+    return ArticleInput(
+        article.id, article.title or "", article_text(article), article.standfirst or "",
+        article.section or "",
+    )
+
+
+def _next_inputs(session: Session, after_id: int, limit: int) -> list[ArticleInput]:
+    """The analysis inputs of the batch after ``after_id``, read without loading rows."""
+    rows = session.execute(
+        select(
+            ArticleRow.id, ArticleRow.title, ArticleRow.text, ArticleRow.standfirst,
+            ArticleRow.section,
+        )
+        .where(ArticleRow.id > after_id)
+        .order_by(ArticleRow.id)
+        .limit(limit)
+    ).all()
+    return [analysis_input(row) for row in rows]
+
+
+def article_text(article: ArticleRow | Row[Any]) -> str:
     """The text the build clusters: the body, else the standfirst."""
     return article.text or article.standfirst or ""
 
@@ -209,11 +265,13 @@ class _Batch:
                     aliases[key] = new_id
             aliases.setdefault(old_id, new_id)
 
-    def run(self, session: Session, rows: list) -> set[str]:  # type: ignore[type-arg]
+    def run(
+        self, session: Session, rows: list, analyses: dict[int, ArticleAnalysis]  # type: ignore[type-arg]
+    ) -> set[str]:
         self.story_of = {}
         links: list[StoryArticleRow] = []
         for article, outlet in rows:
-            links.append(self._assign(session, article, outlet))
+            links.append(self._assign(session, article, outlet, analyses[article.id]))
         for link in links:  # a merge later in the batch may have moved earlier articles
             link.story_id = self.story_of[link.article_id]
         session.flush()  # new stories first: the links refer to them
@@ -245,20 +303,17 @@ class _Batch:
         session: Session,
         article: ArticleRow,
         outlet: OutletRow | None,
+        analysis: ArticleAnalysis,
     ) -> StoryArticleRow:
         published = article_time(article)
         text = article_text(article)
-        section = classify_section(
-            article.title or "", text, [article.section] if article.section else []
-        )
-        article_tone = tone(
-            " ".join(filter(None, [article.standfirst, text[:1500]])),
-            title=article.title or None,
-        )
+        section = analysis.section
         near_of: int | None = None
         similarity = 1.0
         story_id: str | None = None
-        canonical_key = self.neardup.add(str(article.id), text, published) if text else None
+        canonical_key = self.neardup.add_signature(
+            str(article.id), analysis.signature, published
+        )
         if canonical_key is not None:
             near_of = int(canonical_key)
             story_id = self._story_of_article(session, near_of)
@@ -274,7 +329,8 @@ class _Batch:
                     published=published,
                     outlet=outlet.slug if outlet else None,
                     embedding=self._embed(article.title or "", text),
-                )
+                ),
+                analysis.features,
             )
             story_id, similarity = assignment.story_id, assignment.similarity
             if assignment.new_story:
@@ -299,7 +355,7 @@ class _Batch:
             similarity=similarity,
             near_duplicate_of=near_of,
             section=section,
-            tone=article_tone,
+            tone=analysis.tone,
         )
 
 

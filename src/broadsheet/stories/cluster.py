@@ -291,9 +291,18 @@ class OnlineClusterer:
 
     # ----------------------------------------------------------------- public API
 
-    def add(self, doc: ClusterDoc) -> Assignment:
-        """Assign one article to a story (joining, reopening, merging or starting one)."""
-        return self._add(doc, None)
+    def add(self, doc: ClusterDoc, features: Features | None = None) -> Assignment:
+        """Assign one article to a story (joining, reopening, merging or starting one).
+
+        ``features``: the article's ``featurise`` with this clusterer's ``title_weight``,
+        ``lead_chars`` and ``bucket_mask``, when computed elsewhere (a worker process);
+        the result is the same."""
+        return self._add(doc, features)
+
+    @property
+    def bucket_mask(self) -> int:
+        """The document-frequency table's mask, which ``featurise`` needs."""
+        return self._idf.mask
 
     def add_many(
         self, docs: Iterable[ClusterDoc], *, processes: int = 1, batch: int = 512

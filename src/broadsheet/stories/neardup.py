@@ -117,8 +117,14 @@ class NearDuplicateIndex:
         """
         if key in self._entries:
             return None
-        values = self.signature(text)
-        if values is None:
+        return self.add_signature(key, self.signature(text), published)
+
+    def add_signature(
+        self, key: str, values: np.ndarray | None, published: datetime | None = None
+    ) -> str | None:
+        """``add`` with the text's ``signature`` computed already (by a worker process:
+        a signature is a pure function of the text and ``num_perm``)."""
+        if values is None or key in self._entries:
             return None
         stamp = _as_utc(published or datetime.now(UTC)).timestamp()
         match = self._best_match(values, stamp)

@@ -1,10 +1,10 @@
-"""Tokenising articles in worker processes while the clusterer works on earlier ones.
+"""Pure per-article work in worker processes while this process does the ordered part.
 
-Tokenising (``text.featurise``) is a pure function of an article's title and text and
-about half of the clusterer's cost per article; the rest depends on the running state
-and must happen in order, in one process. ``FeatureWorkers`` runs ``featurise`` in
-spawned processes (never forked: the caller may have threads), one batch per worker at a
-time.
+Two uses: tokenising (``text.featurise``, about half of the clusterer's cost per article)
+for ``OnlineClusterer.add_many``, and the whole per-article analysis of a build
+(``stories.analysis``). Both are pure functions of an article, so any process computes
+the same result; what depends on the running state (clustering, the store) stays in one
+process, in order. Workers are spawned, never forked: the caller may have threads.
 
 Plain pipes, with every send and receive made by the calling thread, rather than
 ``multiprocessing.Pool``: a pool pickles tasks and unpickles results in helper threads of
@@ -19,18 +19,22 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import pickle
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from types import TracebackType
+from typing import Any
 
 import numpy as np
 
 from broadsheet.stories.text import Features, TermNormaliser, featurise
 
 _Wire = tuple[str, bytes, bytes, bytes, str, bytes, bytes, bytes]
+# A worker's task: made once in the worker from picklable arguments, then called with
+# each batch it receives; what it returns is pickled back.
+HandlerFactory = Callable[..., Callable[[Any], Any]]
 
 
-def _to_wire(f: Features) -> _Wire:
+def features_to_wire(f: Features) -> _Wire:
     """Term lists as one NUL-joined string each (terms never contain NUL), arrays as bytes."""
     return (
         "\0".join(f.terms), f.tf.tobytes(), f.buckets.tobytes(), f.named.tobytes(),
@@ -43,7 +47,7 @@ def _split(joined: str) -> list[str]:
     return joined.split("\0") if joined else []
 
 
-def _from_wire(w: _Wire) -> Features:
+def features_from_wire(w: _Wire) -> Features:
     return Features(
         _split(w[0]), np.frombuffer(w[1], float), np.frombuffer(w[2], np.int64),
         np.frombuffer(w[3], bool), _split(w[4]), np.frombuffer(w[5], float),
@@ -51,34 +55,32 @@ def _from_wire(w: _Wire) -> Features:
     )
 
 
-def _serve(conn: Connection, title_weight: float, lead_chars: int, bucket_mask: int) -> None:
-    """A worker's loop: a pickled batch of (title, text) in, its features out; b"" ends."""
-    normalise = TermNormaliser()
-    while data := conn.recv_bytes():
-        batch = pickle.loads(data)
-        out = [
-            _to_wire(
-                featurise(
-                    title, text, normalise, title_weight=title_weight,
-                    lead_chars=lead_chars, bucket_mask=bucket_mask,
-                )
-            )
-            for title, text in batch
-        ]
-        conn.send_bytes(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+def _serve(conn: Connection, make_handler: HandlerFactory, args: tuple[Any, ...]) -> None:
+    """A worker's loop: a pickled batch in, the handler's result out; b"" ends it, and so
+    does the parent's end of the pipe closing (the parent died: nothing to report)."""
+    handle = make_handler(*args)
+    # EOF, a reset or a broken pipe: the parent is gone (killed, perhaps), so is the work.
+    with contextlib.suppress(EOFError, ConnectionError, KeyboardInterrupt):
+        while data := conn.recv_bytes():
+            result = handle(pickle.loads(data))
+            conn.send_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     conn.close()
 
 
-class FeatureWorkers:
-    """``n`` worker processes computing ``featurise`` for batches of articles.
+class BatchWorkers:
+    """``n`` worker processes, each running the handler ``make_handler(*args)`` makes.
 
-    Send a batch to an idle worker with ``submit``; take its features with ``receive``
+    Send a batch to an idle worker with ``submit``; take its result with ``receive``
     before submitting to that worker again (a worker holds one batch at a time).
+    ``make_handler`` must be a module-level function (it is pickled by name).
     """
 
-    def __init__(self, n: int, *, title_weight: float, lead_chars: int, bucket_mask: int) -> None:
+    def __init__(
+        self, n: int, make_handler: HandlerFactory, args: tuple[Any, ...] = (), *,
+        name: str = "broadsheet-worker",
+    ) -> None:
         if n < 1:
-            raise ValueError("FeatureWorkers needs at least one worker")
+            raise ValueError("BatchWorkers needs at least one worker")
         context = multiprocessing.get_context("spawn")
         self._conns: list[Connection] = []
         self._procs: list[multiprocessing.process.BaseProcess] = []
@@ -87,10 +89,7 @@ class FeatureWorkers:
             for _ in range(n):
                 mine, theirs = context.Pipe()
                 proc = context.Process(
-                    target=_serve,
-                    args=(theirs, title_weight, lead_chars, bucket_mask),
-                    name="broadsheet-tokeniser",
-                    daemon=True,
+                    target=_serve, args=(theirs, make_handler, args), name=name, daemon=True
                 )
                 proc.start()
                 theirs.close()
@@ -103,20 +102,24 @@ class FeatureWorkers:
     def __len__(self) -> int:
         return len(self._conns)
 
-    def submit(self, worker: int, batch: Sequence[tuple[str, str]]) -> None:
-        """Send ``batch`` of (title, text) to ``worker`` (which must be idle)."""
-        data = pickle.dumps(list(batch), protocol=pickle.HIGHEST_PROTOCOL)
+    def busy(self, worker: int) -> bool:
+        """Whether ``worker`` holds a batch whose result has not been received."""
+        return worker in self._busy
+
+    def submit(self, worker: int, batch: Any) -> None:
+        """Send ``batch`` to ``worker`` (which must be idle)."""
+        data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
         self._conns[worker].send_bytes(data)
         self._busy.add(worker)
 
-    def receive(self, worker: int) -> list[Features]:
-        """The features of the batch last submitted to ``worker``, in its order."""
+    def receive(self, worker: int) -> Any:
+        """The handler's result for the batch last submitted to ``worker``."""
         try:
             data = self._conns[worker].recv_bytes()
         except EOFError:
-            raise RuntimeError("a tokenising worker process died") from None
+            raise RuntimeError("a worker process died") from None
         self._busy.discard(worker)
-        return [_from_wire(w) for w in pickle.loads(data)]
+        return pickle.loads(data)
 
     def close(self) -> None:
         """Stop the workers (idle ones politely, busy ones at once) and close the pipes."""
@@ -137,7 +140,7 @@ class FeatureWorkers:
         self._procs.clear()
         self._busy.clear()
 
-    def __enter__(self) -> FeatureWorkers:
+    def __enter__(self) -> BatchWorkers:
         return self
 
     def __exit__(
@@ -147,3 +150,39 @@ class FeatureWorkers:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _featuriser(
+    title_weight: float, lead_chars: int, bucket_mask: int
+) -> Callable[[list[tuple[str, str]]], list[_Wire]]:
+    normalise = TermNormaliser()
+
+    def handle(batch: list[tuple[str, str]]) -> list[_Wire]:
+        return [
+            features_to_wire(
+                featurise(
+                    title, text, normalise, title_weight=title_weight,
+                    lead_chars=lead_chars, bucket_mask=bucket_mask,
+                )
+            )
+            for title, text in batch
+        ]
+
+    return handle
+
+
+class FeatureWorkers(BatchWorkers):
+    """``n`` worker processes computing ``featurise`` for batches of (title, text)."""
+
+    def __init__(self, n: int, *, title_weight: float, lead_chars: int, bucket_mask: int) -> None:
+        super().__init__(
+            n, _featuriser, (title_weight, lead_chars, bucket_mask), name="broadsheet-tokeniser"
+        )
+
+    def submit(self, worker: int, batch: Sequence[tuple[str, str]]) -> None:
+        """Send ``batch`` of (title, text) to ``worker`` (which must be idle)."""
+        super().submit(worker, list(batch))
+
+    def receive(self, worker: int) -> list[Features]:
+        """The features of the batch last submitted to ``worker``, in its order."""
+        return [features_from_wire(w) for w in super().receive(worker)]
