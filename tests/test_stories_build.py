@@ -18,7 +18,7 @@ from broadsheet.models import ExtractedArticle, Outlet
 from broadsheet.store import Store
 from broadsheet.store.articles import save_article
 from broadsheet.store.feeds import sync_outlets
-from broadsheet.store.schema import OutletRow, StoryArticleRow, StoryRow
+from broadsheet.store.schema import ArticleRow, OutletRow, StoryArticleRow, StoryRow
 from broadsheet.stories.build import (
     DEFAULT_BATCH,
     MAX_AUTO_BATCH,
@@ -146,6 +146,46 @@ def test_killing_a_build_and_rerunning_gives_the_same_stories(tmp_path: Path) ->
     progressed = kill_build_midway(cmd, env, killed_dir / "broadsheet.db")
     assert progressed < 600
     rerun_and_compare(cmd, env, killed_dir / "broadsheet.db", straight_dir / "broadsheet.db")
+
+
+def test_an_outlet_whose_identical_copy_was_stored_as_an_alias_still_covers_the_story(
+    tmp_path: Path,
+) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    populate(store, events=3, per_event=1, only=lambda fake: fake.outlet == "left-daily")
+    with store.session() as session:
+        right = session.scalar(select(OutletRow.id).where(OutletRow.slug == "right-post"))
+        first = session.scalars(select(ArticleRow).order_by(ArticleRow.id)).first()
+        assert first is not None and first.text
+        copy = save_article(
+            session,
+            ExtractedArticle(title=first.title, paragraphs=[first.text]),
+            url="https://right.example/copied", outlet_id=right,
+        )
+        assert copy.status == "duplicate" and copy.article_id == first.id
+    build_stories(store)
+    with store.session() as session:
+        story_id = session.scalar(
+            select(StoryArticleRow.story_id).where(StoryArticleRow.article_id == first.id)
+        )
+        story = session.get(StoryRow, story_id)
+        assert story is not None and story.article_count == 1
+        assert story.outlet_count == 2  # the left original and the right copy
+        assert story.coverage["right"] == 1 and story.coverage["left"] == 1
+
+
+def test_stories_are_refreshed_alike_in_any_chunk_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import broadsheet.stories.build as build_module
+
+    whole_dir, chunked_dir = seeded_data_dirs(tmp_path, events=12, per_event=3)
+    build_stories(Store(f"sqlite:///{whole_dir / 'broadsheet.db'}"))
+    monkeypatch.setattr(build_module, "REFRESH_CHUNK", 2)
+    build_stories(Store(f"sqlite:///{chunked_dir / 'broadsheet.db'}"))
+    strip = [row[:-1] for row in stories_table(whole_dir / "broadsheet.db")]  # minus updated_at
+    assert len(strip) >= 12
+    assert strip == [row[:-1] for row in stories_table(chunked_dir / "broadsheet.db")]
 
 
 def test_a_build_with_a_worker_process_makes_the_same_stories(tmp_path: Path) -> None:

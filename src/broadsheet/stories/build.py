@@ -9,7 +9,7 @@ writes nothing.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +59,7 @@ MAX_AUTO_BATCH = 5_000
 # Headline choice looks at this many of a story's newest articles: enough to find the
 # most shared wording, and bounded so a 1,000-article story costs the same as a 50-one.
 HEADLINE_SAMPLE = 50
+REFRESH_CHUNK = 500  # stories refreshed per query (SQLite allows 999 bound values or more)
 
 
 @dataclass(slots=True)
@@ -174,8 +175,7 @@ def build_stories(
                 if parallel:  # the worker analyses the next batch while this one is stored
                     analyser.prefetch(_next_inputs(session, rows[-1][0].id, batch_size))
                 touched = builder.run(session, rows, analyses)
-                for story_id in sorted(touched):
-                    _refresh_story(session, story_id)
+                _refresh_stories(session, sorted(touched))
                 state = session.get(BuildStateRow, STATE_ID) or BuildStateRow(id=STATE_ID)
                 session.add(state)
                 last_id = rows[-1][0].id
@@ -391,39 +391,58 @@ def choose_headline(titles: list[str]) -> str:
     return clean[best]
 
 
-def _refresh_story(session: Session, story_id: str) -> None:
-    story = session.get(StoryRow, story_id)
-    if story is None:
-        return
-    rows = session.execute(
-        select(
-            ArticleRow.title,
-            ArticleRow.published,
-            ArticleRow.created_at,
-            StoryArticleRow.section,
-            StoryArticleRow.tone,
-            OutletRow.slug,
-            OutletRow.lean,
-            OutletRow.country,
-            OutletRow.edition,
-        )
-        .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
-        .join(OutletRow, ArticleRow.outlet_id == OutletRow.id, isouter=True)
-        .where(StoryArticleRow.story_id == story_id)
-        .order_by(ArticleRow.id)
-    ).all()
+def _refresh_stories(session: Session, story_ids: list[str]) -> None:
+    """Recompute the touched stories' headline, coverage, section, tone and importance.
+
+    Read in chunks with one query per table, not per story: a build touches thousands of
+    stories, and a query each was a third of its ordered (single-process) time."""
+    for start in range(0, len(story_ids), REFRESH_CHUNK):
+        chunk = story_ids[start : start + REFRESH_CHUNK]
+        stories = session.scalars(select(StoryRow).where(StoryRow.id.in_(chunk))).all()
+        rows_of: dict[str, list[Row[Any]]] = defaultdict(list)
+        for row in session.execute(
+            select(
+                StoryArticleRow.story_id,
+                ArticleRow.title,
+                ArticleRow.published,
+                ArticleRow.created_at,
+                StoryArticleRow.section,
+                StoryArticleRow.tone,
+                OutletRow.slug,
+                OutletRow.lean,
+                OutletRow.country,
+                OutletRow.edition,
+            )
+            .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
+            .join(OutletRow, ArticleRow.outlet_id == OutletRow.id, isouter=True)
+            .where(StoryArticleRow.story_id.in_(chunk))
+            .order_by(StoryArticleRow.story_id, ArticleRow.id)
+        ):
+            rows_of[row.story_id].append(row)
+        # Outlets whose identical copy was stored as an alias still covered the story.
+        aliases_of: dict[str, list[Row[Any]]] = defaultdict(list)
+        for row in session.execute(
+            select(
+                StoryArticleRow.story_id, OutletRow.slug, OutletRow.lean, OutletRow.country,
+                OutletRow.edition,
+            )
+            .join(ArticleAliasRow, ArticleAliasRow.outlet_id == OutletRow.id)
+            .join(StoryArticleRow, StoryArticleRow.article_id == ArticleAliasRow.article_id)
+            .where(StoryArticleRow.story_id.in_(chunk))
+            .order_by(StoryArticleRow.story_id, ArticleAliasRow.article_id, OutletRow.slug)
+        ):
+            aliases_of[row.story_id].append(row)
+        for story in stories:
+            _refresh_story(story, rows_of[story.id], aliases_of[story.id])
+
+
+def _refresh_story(story: StoryRow, rows: list[Row[Any]], aliases: list[Row[Any]]) -> None:
     outlets: dict[str, tuple[str, str, str]] = {}
     for row in rows:
         if row.slug:
             outlets[row.slug] = (row.lean or "unknown", row.country or "", row.edition or "")
-    # Outlets whose identical copy was stored as an alias still covered the story.
-    for slug, lean, country, edition in session.execute(
-        select(OutletRow.slug, OutletRow.lean, OutletRow.country, OutletRow.edition)
-        .join(ArticleAliasRow, ArticleAliasRow.outlet_id == OutletRow.id)
-        .join(StoryArticleRow, StoryArticleRow.article_id == ArticleAliasRow.article_id)
-        .where(StoryArticleRow.story_id == story_id)
-    ):
-        outlets.setdefault(slug, (lean or "unknown", country or "", edition or ""))
+    for row in aliases:
+        outlets.setdefault(row.slug, (row.lean or "unknown", row.country or "", row.edition or ""))
     leans = [lean for lean, _, _ in outlets.values()]
     countries = sorted({c for _, c, _ in outlets.values() if c})
     dates = [d for d in (as_utc(r.published) or as_utc(r.created_at) for r in rows) if d]
