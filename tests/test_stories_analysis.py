@@ -71,6 +71,8 @@ def test_only_a_share_goes_to_the_worker_and_the_rest_is_analysed_here(
 ) -> None:
     batch = inputs(30)
     with ArticleAnalyser(SETTINGS, parallel=True) as analyser:
+        workers = analyser._workers
+        assert workers is not None and workers.ready(0, wait=True) and workers.ready(0)
         analyser.share = 0.5
         analyser.prefetch(batch)
         assert len(analyser._in_flight) == round(len(batch) * 0.5) < len(batch)

@@ -148,9 +148,10 @@ class ArticleAnalyser:
         here = list(inputs)
         workers = self._workers
         if workers is not None:
-            if not workers.busy(0) and len(here) > 1:
+            if not workers.busy(0) and len(here) > 1 and workers.ready(0):
                 # Nothing was prefetched (the first batch): the worker takes the second
-                # half while this process does the first.
+                # half while this process does the first. A worker still starting would
+                # block the hand-over; then this process does it all.
                 half = len(here) // 2
                 self.prefetch(here[half:])
             if workers.busy(0):

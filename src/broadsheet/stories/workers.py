@@ -32,6 +32,7 @@ _Wire = tuple[str, bytes, bytes, bytes, str, bytes, bytes, bytes]
 # A worker's task: made once in the worker from picklable arguments, then called with
 # each batch it receives; what it returns is pickled back.
 HandlerFactory = Callable[..., Callable[[Any], Any]]
+_READY = b"ready"  # a worker's first message: started, imported, its handler made
 
 
 def features_to_wire(f: Features) -> _Wire:
@@ -61,6 +62,7 @@ def _serve(conn: Connection, make_handler: HandlerFactory, args: tuple[Any, ...]
     handle = make_handler(*args)
     # EOF, a reset or a broken pipe: the parent is gone (killed, perhaps), so is the work.
     with contextlib.suppress(EOFError, ConnectionError, KeyboardInterrupt):
+        conn.send_bytes(_READY)
         while data := conn.recv_bytes():
             result = handle(pickle.loads(data))
             conn.send_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
@@ -85,6 +87,7 @@ class BatchWorkers:
         self._conns: list[Connection] = []
         self._procs: list[multiprocessing.process.BaseProcess] = []
         self._busy: set[int] = set()
+        self._ready: set[int] = set()
         try:
             for _ in range(n):
                 mine, theirs = context.Pipe()
@@ -106,18 +109,31 @@ class BatchWorkers:
         """Whether ``worker`` holds a batch whose result has not been received."""
         return worker in self._busy
 
+    def ready(self, worker: int, *, wait: bool = False) -> bool:
+        """Whether ``worker`` has started (a spawned process takes about a second to
+        import what it needs; until then a large batch cannot be handed over)."""
+        if worker not in self._ready and (wait or self._conns[worker].poll(0)):
+            if self._recv(worker) != _READY:
+                raise RuntimeError("a worker process sent something before it was ready")
+            self._ready.add(worker)
+        return worker in self._ready
+
     def submit(self, worker: int, batch: Any) -> None:
-        """Send ``batch`` to ``worker`` (which must be idle)."""
+        """Send ``batch`` to ``worker`` (which must be idle), once it is ready."""
+        self.ready(worker, wait=True)
         data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
         self._conns[worker].send_bytes(data)
         self._busy.add(worker)
 
-    def receive(self, worker: int) -> Any:
-        """The handler's result for the batch last submitted to ``worker``."""
+    def _recv(self, worker: int) -> bytes:
         try:
-            data = self._conns[worker].recv_bytes()
+            return self._conns[worker].recv_bytes()
         except EOFError:
             raise RuntimeError("a worker process died") from None
+
+    def receive(self, worker: int) -> Any:
+        """The handler's result for the batch last submitted to ``worker``."""
+        data = self._recv(worker)
         self._busy.discard(worker)
         return pickle.loads(data)
 
@@ -139,6 +155,7 @@ class BatchWorkers:
         self._conns.clear()
         self._procs.clear()
         self._busy.clear()
+        self._ready.clear()
 
     def __enter__(self) -> BatchWorkers:
         return self
