@@ -43,6 +43,8 @@ bench: $(DEV_STAMP)
 		../shared/data/stories/allsides-roundups.jsonl --throughput
 	$(BIN)/broadsheet eval build ../shared/data/stories/giveme-newscluster.jsonl \
 		../shared/data/stories/allsides-roundups.jsonl
+	$(BIN)/broadsheet eval build ../shared/data/stories/giveme-newscluster.jsonl \
+		../shared/data/stories/allsides-roundups.jsonl --synthetic 10000
 	$(BIN)/broadsheet eval sections ../shared/data/stories/giveme-newscluster.jsonl
 	$(BIN)/broadsheet eval attributions ../shared/data/attribution/polnear --split dev
 	$(BIN)/broadsheet eval briefs ../shared/data/stories/allsides-roundups.jsonl

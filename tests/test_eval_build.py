@@ -52,3 +52,12 @@ def test_eval_build_cli_prints_the_table_or_a_one_line_error(tmp_path: Path) -> 
     missing = CliRunner().invoke(app, ["eval", "build", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 1 and "no such file" in missing.output
 
+
+
+def test_the_build_benchmark_can_store_a_synthetic_stream_instead(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    write_sources(path)
+    result = benchmark_build([path], synthetic=60)
+    assert result.synthetic == 60 and 0 < result.articles <= 60
+    assert result.same_stories and result.new_stories > 0
+    assert result.to_markdown().startswith("**A synthetic stream of 60 articles built on s.jsonl")

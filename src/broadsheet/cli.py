@@ -1607,6 +1607,14 @@ def eval_build(
         list[Path], typer.Argument(help="Story-grouped JSONL files (../shared/data/stories).")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="The result as JSON.")] = False,
+    synthetic: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Store this many articles of the synthetic stream built on the files' "
+            "stories (as in `eval clustering --throughput`) instead of their own articles.",
+        ),
+    ] = None,
 ) -> None:
     """How long `broadsheet build` takes over these files' articles (stored in a temporary
     store first), in one process and with a worker process, next to clustering alone."""
@@ -1617,7 +1625,9 @@ def eval_build(
             fail(f"no such file: {path}")
     with _progress(transient=True) as progress, _eval_data_errors():
         task = progress.add_task("Storing, then building", total=None)
-        result = benchmark_build(paths, progress=lambda n: progress.advance(task, n))
+        result = benchmark_build(
+            paths, progress=lambda n: progress.advance(task, n), synthetic=synthetic
+        )
     if as_json:
         _emit_json(result.to_json())
     else:
