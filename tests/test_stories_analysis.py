@@ -14,6 +14,7 @@ from broadsheet.stories.analysis import (
     ArticleInput,
 )
 from broadsheet.stories.cluster import ClusterConfig, OnlineClusterer
+from broadsheet.stories.workers import BatchWorkers
 from tests.support.articles import make_events
 
 CONFIG = ClusterConfig()
@@ -46,6 +47,11 @@ def same(a: ArticleAnalysis, b: ArticleAnalysis) -> bool:
     return a.section == b.section and a.tone == b.tone and signatures and features
 
 
+def worker_of(analyser: ArticleAnalyser) -> BatchWorkers:
+    assert analyser._workers is not None
+    return analyser._workers
+
+
 @pytest.fixture(scope="module")
 def here() -> dict[int, ArticleAnalysis]:
     with ArticleAnalyser(SETTINGS) as analyser:
@@ -71,8 +77,7 @@ def test_only_a_share_goes_to_the_worker_and_the_rest_is_analysed_here(
 ) -> None:
     batch = inputs(30)
     with ArticleAnalyser(SETTINGS, parallel=True) as analyser:
-        workers = analyser._workers
-        assert workers is not None and workers.ready(0, wait=True) and workers.ready(0)
+        assert worker_of(analyser).ready(0, wait=True) and worker_of(analyser).ready(0)
         analyser.share = 0.5
         analyser.prefetch(batch)
         assert len(analyser._in_flight) == round(len(batch) * 0.5) < len(batch)
@@ -119,3 +124,27 @@ def test_the_analysis_gives_the_clusterer_and_the_index_what_they_compute_themse
         )
     assert given.snapshot() == itself.snapshot()
     assert index_given.snapshot() == index_itself.snapshot()
+
+
+def test_a_dead_worker_is_given_up_and_everything_is_analysed_here(
+    here: dict[int, ArticleAnalysis],
+) -> None:
+    batch = inputs(30)
+    with ArticleAnalyser(SETTINGS, parallel=True) as analyser:
+        process = worker_of(analyser)._procs[0]
+        process.kill()
+        process.join()
+        analyser.prefetch(batch)  # the hand-over fails: the worker is gone
+        got = analyser.analyse(batch)
+        assert analyser.worker_failure and analyser._workers is None
+    assert all(same(got[a.id], here[a.id]) for a in batch)
+
+
+def test_an_article_the_analysis_fails_on_raises_its_own_error() -> None:
+    bad = ArticleInput(7, "A title", None, "", "")  # type: ignore[arg-type]
+    with ArticleAnalyser(SETTINGS, parallel=True) as analyser:
+        assert worker_of(analyser).ready(0, wait=True)
+        analyser.prefetch([bad])
+        with pytest.raises(TypeError):  # raised again here, where it has a traceback
+            analyser.analyse([bad])
+        assert "TypeError" in (analyser.worker_failure or "")

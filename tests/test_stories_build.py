@@ -202,6 +202,34 @@ def test_a_build_with_a_worker_process_makes_the_same_stories(tmp_path: Path) ->
     assert strip == [row[:-1] for row in stories_table(two_dir / "broadsheet.db")]
 
 
+def test_a_build_whose_worker_dies_goes_on_alone_to_the_same_stories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from broadsheet.cli import app
+    from broadsheet.stories.analysis import ArticleAnalyser
+
+    plain_dir, failing_dir = seeded_data_dirs(tmp_path, events=20, per_event=4)
+    build_stories(Store(f"sqlite:///{plain_dir / 'broadsheet.db'}"), batch_size=20)
+    handing_over = ArticleAnalyser.prefetch
+
+    def kill_then_prefetch(self: ArticleAnalyser, inputs: list) -> None:  # type: ignore[type-arg]
+        if self._workers is not None and self._workers._procs:
+            self._workers._procs[0].kill()  # the worker dies before the second batch
+            self._workers._procs[0].join()
+        handing_over(self, inputs)
+
+    monkeypatch.setattr(ArticleAnalyser, "prefetch", kill_then_prefetch)
+    monkeypatch.setenv("BROADSHEET_DATA_DIR", str(failing_dir))
+    result = CliRunner().invoke(app, ["build", "--batch-size", "20", "--processes", "2"])
+    assert result.exit_code == 0, result.output
+    assert "the analysis worker process failed" in result.output
+    assert "the build went on in one process" in result.output
+    plain, failing = (story_articles(d / "broadsheet.db") for d in (plain_dir, failing_dir))
+    assert plain == failing and len(plain) == 80
+
+
 def test_killing_a_build_with_a_worker_process_leaves_no_process_and_resumes(
     tmp_path: Path,
 ) -> None:

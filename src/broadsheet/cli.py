@@ -1092,6 +1092,12 @@ def _build(  # type: ignore[no-untyped-def]
     )
     if report.embedding_failures.count:
         err_console.print(report.embedding_failures.warning(), highlight=False)
+    if report.worker_failure:
+        err_console.print(
+            f"Warning: the analysis worker process failed ({report.worker_failure[:200]}); "
+            "the build went on in one process, with the same result.",
+            highlight=False, markup=False,
+        )
     from broadsheet.write.stored import build_briefings, stale_story_ids
 
     rewriter = _rewriter()

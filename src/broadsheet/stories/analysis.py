@@ -21,7 +21,12 @@ from broadsheet.stories.neardup import NearDuplicateIndex
 from broadsheet.stories.sections import classify_section
 from broadsheet.stories.text import Features, TermNormaliser, featurise
 from broadsheet.stories.tone import tone
-from broadsheet.stories.workers import BatchWorkers, features_from_wire, features_to_wire
+from broadsheet.stories.workers import (
+    BatchWorkers,
+    WorkerError,
+    features_from_wire,
+    features_to_wire,
+)
 
 # Below this many articles a worker process costs more to start (~1 s: it imports the
 # lexicons) than it saves.
@@ -128,6 +133,7 @@ class ArticleAnalyser:
         self._workers = BatchWorkers(1, _batch_analyser, (settings,),
                                      name="broadsheet-analysis") if parallel else None
         self._in_flight: list[int] = []  # ids of the batch the worker holds
+        self.worker_failure: str | None = None  # why the worker was given up, if it was
         # Share of a prefetched batch sent to the worker; this process analyses the rest
         # when it gets there. Steered by waiting: when this process waits for the worker,
         # the worker has too much (the ordered part is cheaper than the analysis without
@@ -140,7 +146,11 @@ class ArticleAnalyser:
         if self._workers is None or self._workers.busy(0) or not inputs:
             return
         batch = list(inputs[: max(1, round(len(inputs) * self.share))])
-        self._workers.submit(0, batch)
+        try:
+            self._workers.submit(0, batch)
+        except (WorkerError, OSError) as exc:
+            self._give_up(exc)
+            return
         self._in_flight = [a.id for a in batch]
 
     def analyse(self, inputs: Sequence[ArticleInput]) -> dict[int, ArticleAnalysis]:
@@ -148,13 +158,14 @@ class ArticleAnalyser:
         here = list(inputs)
         workers = self._workers
         if workers is not None:
-            if not workers.busy(0) and len(here) > 1 and workers.ready(0):
+            if not workers.busy(0) and len(here) > 1 and self._ready():
                 # Nothing was prefetched (the first batch): the worker takes the second
                 # half while this process does the first. A worker still starting would
                 # block the hand-over; then this process does it all.
                 half = len(here) // 2
                 self.prefetch(here[half:])
-            if workers.busy(0):
+            workers = self._workers  # None if the worker failed
+            if workers is not None and workers.busy(0):
                 held = set(self._in_flight)
                 here = [a for a in here if a.id not in held]
         done = {a.id: self._local(a) for a in here}
@@ -167,10 +178,30 @@ class ArticleAnalyser:
                     done[a.id] = got[a.id] if a.id in got else self._local(a)
         return done
 
+    def _ready(self) -> bool:
+        assert self._workers is not None
+        try:
+            return self._workers.ready(0)
+        except (WorkerError, OSError) as exc:
+            self._give_up(exc)
+            return False
+
+    def _give_up(self, exc: BaseException) -> None:
+        """The worker failed: this process analyses everything from now on (the build's
+        result is the same), and ``worker_failure`` says why."""
+        self.worker_failure = str(exc) or type(exc).__name__
+        self._in_flight = []
+        self.close()
+
     def _receive(self) -> dict[int, ArticleAnalysis]:
+        """The worker's analyses, by id ({} if it failed: then they are done here)."""
         assert self._workers is not None
         started = time.perf_counter()
-        wires = self._workers.receive(0)
+        try:
+            wires = self._workers.receive(0)
+        except (WorkerError, OSError) as exc:
+            self._give_up(exc)
+            return {}
         waited = time.perf_counter() - started
         if waited > _WAIT_SLACK_S:
             self.share = max(_MIN_SHARE, self.share - _SHARE_STEP)

@@ -73,6 +73,8 @@ class BuildReport:
     touched: set[str] = field(default_factory=set)
     # Articles the embedding model failed on (clustered by TF-IDF alone).
     embedding_failures: EmbeddingFailures = field(default_factory=EmbeddingFailures)
+    # Why the analysis worker process was given up, if it was (the build went on without).
+    worker_failure: str | None = None
 
 
 def _load_state(
@@ -190,6 +192,7 @@ def build_stories(
                 on_article(len(rows))
     finally:
         if analyser is not None:
+            report.worker_failure = analyser.worker_failure
             analyser.close()
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import pickle
+import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from types import TracebackType
@@ -64,9 +65,17 @@ def _serve(conn: Connection, make_handler: HandlerFactory, args: tuple[Any, ...]
     with contextlib.suppress(EOFError, ConnectionError, KeyboardInterrupt):
         conn.send_bytes(_READY)
         while data := conn.recv_bytes():
-            result = handle(pickle.loads(data))
-            conn.send_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            try:
+                reply = (True, handle(pickle.loads(data)))
+            except Exception as exc:  # reported to the parent, which raises it there
+                reply = (False, "".join(traceback.format_exception_only(exc)).strip())
+            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
     conn.close()
+
+
+class WorkerError(RuntimeError):
+    """A batch's handler raised in a worker process (the message is its exception), or
+    the worker process died."""
 
 
 class BatchWorkers:
@@ -114,7 +123,7 @@ class BatchWorkers:
         import what it needs; until then a large batch cannot be handed over)."""
         if worker not in self._ready and (wait or self._conns[worker].poll(0)):
             if self._recv(worker) != _READY:
-                raise RuntimeError("a worker process sent something before it was ready")
+                raise WorkerError("a worker process sent something before it was ready")
             self._ready.add(worker)
         return worker in self._ready
 
@@ -129,13 +138,16 @@ class BatchWorkers:
         try:
             return self._conns[worker].recv_bytes()
         except EOFError:
-            raise RuntimeError("a worker process died") from None
+            raise WorkerError("a worker process died") from None
 
     def receive(self, worker: int) -> Any:
         """The handler's result for the batch last submitted to ``worker``."""
         data = self._recv(worker)
         self._busy.discard(worker)
-        return pickle.loads(data)
+        ok, result = pickle.loads(data)
+        if not ok:
+            raise WorkerError(f"in a worker process: {result}")
+        return result
 
     def close(self) -> None:
         """Stop the workers (idle ones politely, busy ones at once) and close the pipes."""
