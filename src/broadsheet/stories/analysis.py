@@ -140,6 +140,11 @@ class ArticleAnalyser:
         # a model, far dearer with one).
         self.share = 1.0
 
+    @property
+    def has_worker(self) -> bool:
+        """Whether a worker process is (still) working for this analyser."""
+        return self._workers is not None
+
     def prefetch(self, inputs: Sequence[ArticleInput]) -> None:
         """Start analysing (``share`` of) ``inputs`` in the worker; a no-op without one
         or while it is busy."""

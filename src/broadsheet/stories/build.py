@@ -4,7 +4,10 @@ Articles are taken in arrival order (article id) after the last one processed. E
 runs in one transaction together with the clusterer's and the near-duplicate index's
 snapshots, so a build killed at any moment resumes from the last committed batch and ends
 with exactly the stories an uninterrupted build would have made. A build with nothing new
-writes nothing.
+writes nothing. What depends on one article alone (its section, tone, near-duplicate
+signature and terms) may be computed in a worker process (``stories.analysis``); what
+depends on the articles before it (near-duplicate matching, clustering, the store) is
+done here, in order.
 """
 
 from __future__ import annotations
@@ -174,7 +177,7 @@ def build_stories(
                     )
                 assert analyser is not None
                 analyses = analyser.analyse([analysis_input(a) for a, _ in rows])
-                if parallel:  # the worker analyses the next batch while this one is stored
+                if analyser.has_worker:  # it analyses the next batch while this is stored
                     analyser.prefetch(_next_inputs(session, rows[-1][0].id, batch_size))
                 touched = builder.run(session, rows, analyses)
                 _refresh_stories(session, sorted(touched))
