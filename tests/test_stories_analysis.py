@@ -133,7 +133,7 @@ def test_a_dead_worker_is_given_up_and_everything_is_analysed_here(
     with ArticleAnalyser(SETTINGS, parallel=True) as analyser:
         process = worker_of(analyser)._procs[0]
         process.kill()
-        process.join()
+        process.wait()
         analyser.prefetch(batch)  # the hand-over fails: the worker is gone
         got = analyser.analyse(batch)
         assert analyser.worker_failure and analyser._workers is None

@@ -31,6 +31,7 @@ from broadsheet.stories.build import (
 from broadsheet.stories.cluster import OnlineClusterer
 from broadsheet.stories.top import top_stories
 from tests.support.articles import make_events
+from tests.support.processes import alive, child_pids
 
 OUTLETS = [
     Outlet(slug="left-daily", name="Left Daily", domains=["left.example"], country="US",
@@ -217,7 +218,7 @@ def test_a_build_whose_worker_dies_goes_on_alone_to_the_same_stories(
     def kill_then_prefetch(self: ArticleAnalyser, inputs: list) -> None:  # type: ignore[type-arg]
         if self._workers is not None and self._workers._procs:
             self._workers._procs[0].kill()  # the worker dies before the second batch
-            self._workers._procs[0].join()
+            self._workers._procs[0].wait()
         handing_over(self, inputs)
 
     monkeypatch.setattr(ArticleAnalyser, "prefetch", kill_then_prefetch)
@@ -243,9 +244,9 @@ def test_killing_a_build_with_a_worker_process_leaves_no_process_and_resumes(
     kill_build_midway(cmd, env, killed_dir / "broadsheet.db", children=children)
     assert children, "the build started no worker process"
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+    while time.monotonic() < deadline and any(alive(pid) for pid in children):
         time.sleep(0.05)
-    assert not any(_alive(pid) for pid in children), "a worker outlived the killed build"
+    assert not any(alive(pid) for pid in children), "a worker outlived the killed build"
     rerun_and_compare(cmd, env, killed_dir / "broadsheet.db", straight_dir / "broadsheet.db")
 
 
@@ -256,27 +257,6 @@ def story_articles(db: Path) -> list[tuple]:
         "SELECT article_id, story_id, similarity, near_duplicate_of, section, tone "
         "FROM story_articles ORDER BY article_id",
     )
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (Linux /proc)."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has exited; only its parent's wait is missing
 
 
 def seeded_data_dirs(tmp_path: Path, *, events: int, per_event: int) -> tuple[Path, Path]:
@@ -315,7 +295,7 @@ def kill_build_midway(
         time.sleep(0.02)
     assert proc.poll() is None, "the build finished before it could be killed"
     if children is not None:
-        children.extend(_children(proc.pid))
+        children.extend(child_pids(proc.pid))
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert progressed > 0

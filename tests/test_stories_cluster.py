@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import subprocess
@@ -26,6 +25,7 @@ from broadsheet.stories.cluster import (
     story_id_for,
 )
 from broadsheet.stories.text import TITLE_CHARS, HashedIdf, TermNormaliser, lead, term_counts
+from tests.support.processes import alive, child_pids
 
 T0 = datetime(2031, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -560,11 +560,13 @@ def test_add_many_with_worker_processes_equals_add_one_by_one() -> None:
 
 def test_add_many_stopped_early_leaves_no_worker_process_behind() -> None:
     docs = _long_stream(6)
+    before = set(child_pids(os.getpid()))
     stream = OnlineClusterer().add_many(docs, processes=3, batch=5)
     assert len([next(stream) for _ in range(12)]) == 12
-    assert multiprocessing.active_children()  # the workers are running
+    workers = set(child_pids(os.getpid())) - before
+    assert len(workers) == 2 and all(map(alive, workers))  # the workers are running
     stream.close()
-    assert multiprocessing.active_children() == []
+    assert not any(map(alive, workers))
 
 
 # ----------------------------------------------------------------------------- properties

@@ -130,10 +130,15 @@ class ArticleAnalyser:
     def __init__(self, settings: AnalysisSettings, *, parallel: bool = False) -> None:
         self.settings = settings
         self._local = _analyse_with(settings)
-        self._workers = BatchWorkers(1, _batch_analyser, (settings,),
-                                     name="broadsheet-analysis") if parallel else None
+        self._workers: BatchWorkers | None = None
         self._in_flight: list[int] = []  # ids of the batch the worker holds
         self.worker_failure: str | None = None  # why the worker was given up, if it was
+        if parallel:
+            try:
+                self._workers = BatchWorkers(1, _batch_analyser, (settings,),
+                                             name="analysis worker")
+            except (OSError, ValueError) as exc:  # no interpreter to start, no processes
+                self._give_up(exc)
         # Share of a prefetched batch sent to the worker; this process analyses the rest
         # when it gets there. Steered by waiting: when this process waits for the worker,
         # the worker has too much (the ordered part is cheaper than the analysis without

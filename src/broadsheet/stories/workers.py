@@ -4,9 +4,11 @@ Two uses: tokenising (``text.featurise``, about half of the clusterer's cost per
 for ``OnlineClusterer.add_many``, and the whole per-article analysis of a build
 (``stories.analysis``). Both are pure functions of an article, so any process computes
 the same result; what depends on the running state (clustering, the store) stays in one
-process, in order. Workers are spawned, never forked: the caller may have threads.
+process, in order. A worker is a fresh interpreter (``subprocess``), never a fork (the
+caller may have threads), and unlike multiprocessing's spawn it never re-runs the
+caller's main module.
 
-Plain pipes, with every send and receive made by the calling thread, rather than
+Plain sockets, with every send and receive made by the calling thread, rather than
 ``multiprocessing.Pool``: a pool pickles tasks and unpickles results in helper threads of
 the caller, which then wait for the interpreter lock while the clusterer holds it, and
 the workers starve (measured: the main process waited 0.4 ms per article). Features
@@ -17,8 +19,10 @@ of strings or numpy arrays.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import pickle
+import socket
+import subprocess
+import sys
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
@@ -57,12 +61,14 @@ def features_from_wire(w: _Wire) -> Features:
     )
 
 
-def _serve(conn: Connection, make_handler: HandlerFactory, args: tuple[Any, ...]) -> None:
-    """A worker's loop: a pickled batch in, the handler's result out; b"" ends it, and so
-    does the parent's end of the pipe closing (the parent died: nothing to report)."""
-    handle = make_handler(*args)
+def _serve(conn: Connection) -> None:
+    """A worker's loop: its handler's factory and arguments first, then a pickled batch
+    in, the handler's result out; b"" ends it, and so does the parent's end of the pipe
+    closing (the parent died: nothing to report)."""
     # EOF, a reset or a broken pipe: the parent is gone (killed, perhaps), so is the work.
     with contextlib.suppress(EOFError, ConnectionError, KeyboardInterrupt):
+        make_handler, args = pickle.loads(conn.recv_bytes())
+        handle = make_handler(*args)
         conn.send_bytes(_READY)
         while data := conn.recv_bytes():
             try:
@@ -71,6 +77,20 @@ def _serve(conn: Connection, make_handler: HandlerFactory, args: tuple[Any, ...]
                 reply = (False, "".join(traceback.format_exception_only(exc)).strip())
             conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
     conn.close()
+
+
+def child_main() -> None:
+    """A worker process's entry point: ``python -c ... FD`` (see ``_CHILD_CODE``)."""
+    _serve(Connection(int(sys.argv[1])))
+
+
+# A worker is a fresh interpreter started with the parent's import path: unlike
+# multiprocessing's spawn, it never re-runs the parent's main module, so a script that
+# builds stories needs no ``if __name__ == "__main__"`` guard.
+_CHILD_CODE = (
+    "import sys; sys.path[:] = {path!r}; "
+    "from broadsheet.stories.workers import child_main; child_main()"
+)
 
 
 class WorkerError(RuntimeError):
@@ -88,25 +108,29 @@ class BatchWorkers:
 
     def __init__(
         self, n: int, make_handler: HandlerFactory, args: tuple[Any, ...] = (), *,
-        name: str = "broadsheet-worker",
+        name: str = "worker",
     ) -> None:
         if n < 1:
             raise ValueError("BatchWorkers needs at least one worker")
-        context = multiprocessing.get_context("spawn")
+        self.name = name
         self._conns: list[Connection] = []
-        self._procs: list[multiprocessing.process.BaseProcess] = []
+        self._procs: list[subprocess.Popen[bytes]] = []
         self._busy: set[int] = set()
         self._ready: set[int] = set()
+        setup = pickle.dumps((make_handler, args), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             for _ in range(n):
-                mine, theirs = context.Pipe()
-                proc = context.Process(
-                    target=_serve, args=(theirs, make_handler, args), name=name, daemon=True
-                )
-                proc.start()
-                theirs.close()
-                self._conns.append(mine)
+                mine, theirs = socket.socketpair()
+                with theirs:
+                    proc = subprocess.Popen(
+                        [sys.executable, "-c", _CHILD_CODE.format(path=sys.path),
+                         str(theirs.fileno())],
+                        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                    )
+                conn = Connection(mine.detach())
+                self._conns.append(conn)
                 self._procs.append(proc)
+                conn.send_bytes(setup)
         except BaseException:
             self.close()
             raise
@@ -123,7 +147,7 @@ class BatchWorkers:
         import what it needs; until then a large batch cannot be handed over)."""
         if worker not in self._ready and (wait or self._conns[worker].poll(0)):
             if self._recv(worker) != _READY:
-                raise WorkerError("a worker process sent something before it was ready")
+                raise WorkerError(f"the {self.name} process spoke before it was ready")
             self._ready.add(worker)
         return worker in self._ready
 
@@ -138,7 +162,7 @@ class BatchWorkers:
         try:
             return self._conns[worker].recv_bytes()
         except EOFError:
-            raise WorkerError("a worker process died") from None
+            raise WorkerError(f"the {self.name} process died") from None
 
     def receive(self, worker: int) -> Any:
         """The handler's result for the batch last submitted to ``worker``."""
@@ -146,7 +170,7 @@ class BatchWorkers:
         self._busy.discard(worker)
         ok, result = pickle.loads(data)
         if not ok:
-            raise WorkerError(f"in a worker process: {result}")
+            raise WorkerError(f"in the {self.name} process: {result}")
         return result
 
     def close(self) -> None:
@@ -158,10 +182,11 @@ class BatchWorkers:
             with contextlib.suppress(OSError):  # that worker is gone already
                 conn.send_bytes(b"")
         for proc in self._procs:
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.terminate()
-                proc.join()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         for conn in self._conns:
             conn.close()
         self._conns.clear()
@@ -205,7 +230,7 @@ class FeatureWorkers(BatchWorkers):
 
     def __init__(self, n: int, *, title_weight: float, lead_chars: int, bucket_mask: int) -> None:
         super().__init__(
-            n, _featuriser, (title_weight, lead_chars, bucket_mask), name="broadsheet-tokeniser"
+            n, _featuriser, (title_weight, lead_chars, bucket_mask), name="tokenising worker"
         )
 
     def submit(self, worker: int, batch: Sequence[tuple[str, str]]) -> None:
