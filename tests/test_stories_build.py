@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from broadsheet.eval.build import build_decisions
 from broadsheet.models import ExtractedArticle, Outlet
 from broadsheet.store import Store
 from broadsheet.store.articles import save_article
@@ -67,17 +68,12 @@ def assignments(db: Path) -> dict[int, str]:
         return dict(conn.execute("SELECT article_id, story_id FROM story_articles"))
 
 
-def query(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
-
-
 def stories_table(db: Path) -> list[tuple]:
-    return query(
-        db,
-        "SELECT id, thread_id, headline, section, article_count, outlet_count, coverage, "
-        "importance, updated_at FROM stories ORDER BY id",
-    )
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT id, thread_id, headline, section, article_count, outlet_count, coverage, "
+            "importance, updated_at FROM stories ORDER BY id"
+        ).fetchall()
 
 
 def test_build_groups_articles_and_a_rebuild_changes_nothing(tmp_path: Path) -> None:
@@ -252,11 +248,11 @@ def test_killing_a_build_with_a_worker_process_leaves_no_process_and_resumes(
 
 def story_articles(db: Path) -> list[tuple]:
     """Every decision a build makes about each article."""
-    return query(
-        db,
-        "SELECT article_id, story_id, similarity, near_duplicate_of, section, tone "
-        "FROM story_articles ORDER BY article_id",
-    )
+    store = Store(f"sqlite:///{db}")
+    try:
+        return build_decisions(store)
+    finally:
+        store.close()
 
 
 def seeded_data_dirs(tmp_path: Path, *, events: int, per_event: int) -> tuple[Path, Path]:

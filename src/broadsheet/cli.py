@@ -1067,12 +1067,14 @@ _loaded_embedders: dict[str, Any] = {}
 def _build(  # type: ignore[no-untyped-def]
     batch_size: int | None, embeddings: Path | None = None, processes: int | None = None
 ):
+    from broadsheet.stories.analysis import parallel_worth_it
     from broadsheet.stories.build import auto_batch_size, build_stories, pending_count
 
     store = open_store()
     pending = pending_count(store)
     embedder = _embedder(embeddings, load=pending > 0)
-    batch_size = batch_size or auto_batch_size(pending)  # counted once, for both
+    batch_size = batch_size or auto_batch_size(pending)  # counted once, for all three
+    processes = processes or (2 if parallel_worth_it(pending) else 1)
     with _progress(transient=True) as progress:
         embedding = (
             progress.add_task("Embedding articles", total=pending) if embedder else None

@@ -91,8 +91,9 @@ def _stored_docs(store: Store) -> list[ClusterDoc]:
         ]
 
 
-def _stories(store: Store) -> list[tuple[Any, ...]]:
-    """Everything a build decides, per article, in article order."""
+def build_decisions(store: Store) -> list[tuple[Any, ...]]:
+    """Everything a build decides, per article, in article order: (article id, story id,
+    near-duplicate of, section, tone, similarity)."""
     with store.session() as session:
         return [
             tuple(row)
@@ -114,7 +115,7 @@ def _timed_build(
         start = time.perf_counter()
         report = build_stories(store, on_article=progress, processes=processes)
         seconds = time.perf_counter() - start
-        return seconds, report, _stories(store)
+        return seconds, report, build_decisions(store)
     finally:
         store.close()
 

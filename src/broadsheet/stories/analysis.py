@@ -131,7 +131,7 @@ class ArticleAnalyser:
         self.settings = settings
         self._local = _analyse_with(settings)
         self._workers: BatchWorkers | None = None
-        self._in_flight: list[int] = []  # ids of the batch the worker holds
+        self._in_flight: list[int] = []  # ids of the batch the worker holds (if busy)
         self.worker_failure: str | None = None  # why the worker was given up, if it was
         if parallel:
             try:
@@ -153,7 +153,7 @@ class ArticleAnalyser:
     def prefetch(self, inputs: Sequence[ArticleInput]) -> None:
         """Start analysing (``share`` of) ``inputs`` in the worker; a no-op without one
         or while it is busy."""
-        if self._workers is None or self._workers.busy(0) or not inputs:
+        if self._workers is None or self._in_flight or not inputs:
             return
         batch = list(inputs[: max(1, round(len(inputs) * self.share))])
         try:
@@ -166,20 +166,17 @@ class ArticleAnalyser:
     def analyse(self, inputs: Sequence[ArticleInput]) -> dict[int, ArticleAnalysis]:
         """Each input's analysis, by id."""
         here = list(inputs)
-        workers = self._workers
-        if workers is not None:
-            if not workers.busy(0) and len(here) > 1 and self._ready():
-                # Nothing was prefetched (the first batch): the worker takes the second
-                # half while this process does the first. A worker still starting would
-                # block the hand-over; then this process does it all.
-                half = len(here) // 2
-                self.prefetch(here[half:])
-            workers = self._workers  # None if the worker failed
-            if workers is not None and workers.busy(0):
-                held = set(self._in_flight)
-                here = [a for a in here if a.id not in held]
+        if self._workers is not None and not self._in_flight and len(here) > 1 and (
+            self._ready()
+        ):
+            # Nothing was prefetched (the first batch): the worker takes the second half
+            # while this process does the first. A worker still starting would block the
+            # hand-over; then this process does it all.
+            self.prefetch(here[len(here) // 2 :])
+        held = set(self._in_flight)  # empty without a worker, or if it failed
+        here = [a for a in here if a.id not in held]
         done = {a.id: self._local(a) for a in here}
-        if workers is not None and workers.busy(0):
+        if held:
             # Whatever the worker holds that this batch lacks (the store changed between
             # prefetch and read: new articles only ever come after) is dropped.
             got = self._receive()
