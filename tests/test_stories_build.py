@@ -9,6 +9,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -132,6 +134,49 @@ def test_new_articles_join_existing_stories_incrementally(tmp_path: Path) -> Non
     after = assignments(db)
     assert {k: v for k, v in after.items() if k in first} == first
     assert len(set(after.values())) == 6
+
+
+def test_a_date_in_the_future_neither_closes_stories_nor_tops_the_edition(
+    tmp_path: Path,
+) -> None:
+    # A feed's mistyped year: the build's clock must not jump to it (every open story
+    # would close and every remembered one be forgotten), nor the story keep it.
+    db = tmp_path / "f.db"
+    store = Store(f"sqlite:///{db}")
+    # Dated over the last day, as a live store's articles are.
+    fakes = make_events(4, 3, [o.slug for o in OUTLETS],
+                        start=datetime.now(UTC) - timedelta(days=1))
+    first_of_event_1 = next(i for i, f in enumerate(fakes) if f.event == 1)
+    # Event 0's last report arrives after event 1's first, which claims to be from 2099.
+    order = [0, 1, first_of_event_1, 2, *range(first_of_event_1 + 1, len(fakes))]
+    future = datetime(2099, 1, 1, tzinfo=UTC)
+    article_event: dict[int, int] = {}
+    with store.session() as session:
+        sync_outlets(session, OUTLETS)
+        ids = {o.slug: o.id for o in session.scalars(select(OutletRow))}
+        for n in order:
+            fake = fakes[n]
+            published = future if n == first_of_event_1 else fake.published
+            saved = save_article(
+                session,
+                ExtractedArticle(title=fake.title, paragraphs=[fake.text],
+                                 published=published.isoformat()),
+                url=f"https://{fake.outlet}.example/a/{n}", outlet_id=ids[fake.outlet],
+            )
+            article_event[saved.article_id] = fake.event
+    assert sorted(fakes[n].event for n in order[:4]) == [0, 0, 0, 1]
+    build_stories(store)
+    story_of = assignments(db)
+    stories_of_event: dict[int, set[str]] = defaultdict(set)
+    for article_id, event in article_event.items():
+        stories_of_event[event].add(story_of[article_id])
+    assert all(len(stories) == 1 for stories in stories_of_event.values())
+    assert len(set(story_of.values())) == 4
+    with store.session() as session:
+        assert session.scalar(select(func.max(StoryRow.last_published))).year < 2099
+        assert len(top_stories(session, limit=10)) == 4
+    with store.session() as session:  # the store keeps the date the source gave
+        assert session.scalar(select(func.max(ArticleRow.published))).year == 2099
 
 
 def test_killing_a_build_and_rerunning_gives_the_same_stories(tmp_path: Path) -> None:

@@ -226,9 +226,19 @@ def article_text(article: ArticleRow | Row[Any]) -> str:
     return article.text or article.standfirst or ""
 
 
-def article_time(article: ArticleRow) -> datetime | None:
-    """The time the build gives an article: its publication, else when it was stored."""
-    return as_utc(article.published) or as_utc(article.created_at)
+def article_time(article: ArticleRow | Row[Any]) -> datetime | None:
+    """The time the build gives an article: its publication, else when it was stored, and
+    never later than when it was stored.
+
+    A publication date after the article reached the store is wrong (a local time taken for
+    UTC, a mistyped year), and the clusterer's clock is the latest date it has seen: one
+    article dated 2099 would close every open story at once and forget every remembered
+    one. The store keeps the date as the source gave it; only the build caps it.
+    """
+    published, stored = as_utc(article.published), as_utc(article.created_at)
+    if published is None or (stored is not None and published > stored):
+        return stored
+    return published
 
 
 class _Batch:
@@ -451,7 +461,7 @@ def _refresh_story(story: StoryRow, rows: list[Row[Any]], aliases: list[Row[Any]
         outlets.setdefault(row.slug, (row.lean or "unknown", row.country or "", row.edition or ""))
     leans = [lean for lean, _, _ in outlets.values()]
     countries = sorted({c for _, c, _ in outlets.values() if c})
-    dates = [d for d in (as_utc(r.published) or as_utc(r.created_at) for r in rows) if d]
+    dates = [d for d in map(article_time, rows) if d]
     last = max(dates) if dates else None
     story.article_count = len(rows)
     story.outlet_count = len(outlets)
