@@ -40,6 +40,8 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from broadsheet.stories.unspaced import spaced_characters
+
 SHINGLE_WORDS = 5
 MIN_WORDS = 40
 SEED = 1
@@ -50,8 +52,9 @@ _TOKEN_RE = re.compile(r"\w+")
 
 
 def tokens(text: str) -> list[str]:
-    """Normalised word tokens: NFKC, case-folded, punctuation dropped."""
-    return _TOKEN_RE.findall(unicodedata.normalize("NFKC", text).casefold())
+    """Normalised word tokens: NFKC, case-folded, punctuation dropped; in Chinese and
+    Japanese, which have no spaces between words, each character is a token."""
+    return _TOKEN_RE.findall(spaced_characters(unicodedata.normalize("NFKC", text).casefold()))
 
 
 def shingles(words: list[str], size: int = SHINGLE_WORDS) -> set[bytes]:
