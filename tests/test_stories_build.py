@@ -100,9 +100,13 @@ def test_build_groups_articles_and_a_rebuild_changes_nothing(tmp_path: Path) -> 
         assert len(top) == 5 and top[0].score >= top[-1].score
 
     before = stories_table(db)
+    with sqlite3.connect(db) as conn:
+        state_before = conn.execute("SELECT * FROM build_state").fetchall()
     again = build_stories(store)
     assert again.articles == 0 and not again.touched
     assert stories_table(db) == before
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT * FROM build_state").fetchall() == state_before
 
 
 def test_a_build_with_nothing_new_does_not_restore_the_clusterer(
@@ -270,6 +274,37 @@ def test_a_build_whose_worker_dies_goes_on_alone_to_the_same_stories(
     assert "the build went on in one process" in result.output
     plain, failing = (story_articles(d / "broadsheet.db") for d in (plain_dir, failing_dir))
     assert plain == failing and len(plain) == 80
+
+
+def test_a_second_build_started_meanwhile_stops_with_one_line_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from broadsheet.cli import app
+    from broadsheet.stories import build as build_module
+
+    straight_dir, racing_dir = seeded_data_dirs(tmp_path, events=20, per_event=4)
+    build_stories(Store(f"sqlite:///{straight_dir / 'broadsheet.db'}"), batch_size=20)
+    claim = build_module._claim_batch
+    claims: list[int] = []
+
+    def another_build_goes_first(session: object, last_id: int) -> None:
+        claims.append(last_id)
+        if len(claims) == 2:  # between this build's first and second batch
+            build_stories(Store(f"sqlite:///{racing_dir / 'broadsheet.db'}"), batch_size=20)
+        claim(session, last_id)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "_claim_batch", another_build_goes_first)
+    monkeypatch.setenv("BROADSHEET_DATA_DIR", str(racing_dir))
+    result = CliRunner().invoke(app, ["build", "--batch-size", "20", "--processes", "1"])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines() == [
+        "error: another build updated the stories while this one ran; this one stopped, "
+        "and that one covers the same articles"
+    ]
+    straight, racing = (story_articles(d / "broadsheet.db") for d in (straight_dir, racing_dir))
+    assert straight == racing and len(straight) == 80
 
 
 def test_killing_a_build_with_a_worker_process_leaves_no_process_and_resumes(

@@ -1065,10 +1065,22 @@ _loaded_embedders: dict[str, Any] = {}
 
 
 def _build(  # type: ignore[no-untyped-def]
-    batch_size: int | None, embeddings: Path | None = None, processes: int | None = None
+    batch_size: int | None,
+    embeddings: Path | None = None,
+    processes: int | None = None,
+    *,
+    conflict_fails: bool = False,
 ):
+    """Stories, then briefings. When another build is running, ``broadsheet build`` fails
+    with one line (``conflict_fails``); a fetch or a scheduled refresh says so and leaves
+    the rest to that build."""
     from broadsheet.stories.analysis import parallel_worth_it
-    from broadsheet.stories.build import auto_batch_size, build_stories, pending_count
+    from broadsheet.stories.build import (
+        BuildConflict,
+        auto_batch_size,
+        build_stories,
+        pending_count,
+    )
 
     store = open_store()
     pending = pending_count(store)
@@ -1080,13 +1092,23 @@ def _build(  # type: ignore[no-untyped-def]
             progress.add_task("Embedding articles", total=pending) if embedder else None
         )
         task = progress.add_task("Building stories", total=pending)
-        report = build_stories(
-            store, batch_size=batch_size,
-            on_article=lambda n: progress.advance(task, n),
-            embedder=embedder,
-            on_embedded=(lambda n: progress.advance(embedding, n)) if embedder else None,
-            processes=processes,
-        )
+        try:
+            report = build_stories(
+                store, batch_size=batch_size,
+                on_article=lambda n: progress.advance(task, n),
+                embedder=embedder,
+                on_embedded=(lambda n: progress.advance(embedding, n)) if embedder else None,
+                processes=processes,
+            )
+        except BuildConflict as exc:
+            conflict = str(exc)
+        else:
+            conflict = None
+    if conflict is not None:
+        if conflict_fails:
+            fail(conflict)
+        err_console.print(f"Warning: {conflict}.", highlight=False, markup=False)
+        return None
     console.print(
         f"Stories: {report.articles} articles clustered, {report.new_stories} new stories, "
         f"{len(report.touched)} updated, {report.merges} merged, "
@@ -1147,8 +1169,9 @@ def build(
         ),
     ] = None,
 ) -> None:
-    """Update the stories from the stored articles (incremental; safe to interrupt)."""
-    _build(batch_size, embeddings, processes)
+    """Update the stories from the stored articles (incremental; safe to interrupt; a
+    second build started meanwhile stops with one line, changing nothing)."""
+    _build(batch_size, embeddings, processes, conflict_fails=True)
 
 
 # `stories list` shows one column per field from this terminal width up.

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from broadsheet.dates import as_utc
@@ -65,6 +66,11 @@ HEADLINE_SAMPLE = 50
 REFRESH_CHUNK = 500  # stories refreshed per query (SQLite allows 999 bound values or more)
 
 
+class BuildConflict(RuntimeError):
+    """Another build moved the stories on while this one ran. This one stopped; its
+    current batch was undone, and the other build covers those articles."""
+
+
 @dataclass(slots=True)
 class BuildReport:
     articles: int = 0
@@ -95,6 +101,41 @@ def _load_state(
     )
     neardup = NearDuplicateIndex.restore(state.neardup) if state.neardup else NearDuplicateIndex()
     return state, clusterer, neardup
+
+
+def _claim_batch(session: Session, last_id: int) -> None:
+    """Make this batch's first statement a write to the build's state row, conditional on
+    the row still saying where this build left it: two builds at once (a scheduled one
+    and one by hand) would otherwise cluster the same articles from the same state, and
+    the second to commit would fail on a constraint, with a traceback, midway.
+
+    The write takes the store's write lock (SQLite) or the row's lock (PostgreSQL) until
+    the batch commits, so the later build waits for it, then finds the row moved on and
+    stops. Nothing is held between builds: a killed build leaves no lock behind."""
+    try:
+        claimed = session.execute(
+            update(BuildStateRow)
+            .where(BuildStateRow.id == STATE_ID, BuildStateRow.last_article_id == last_id)
+            .values(updated_at=datetime.now(UTC))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed:
+            return
+        if last_id == 0 and session.get(BuildStateRow, STATE_ID) is None:
+            session.add(BuildStateRow(id=STATE_ID, last_article_id=0))
+            session.flush()  # a concurrent first build's row: IntegrityError
+            return
+    except (IntegrityError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and "locked" not in str(exc):
+            raise
+        raise BuildConflict(
+            "another build is updating the stories (the store stayed busy); "
+            "this one stopped, and that one covers the same articles"
+        ) from exc
+    raise BuildConflict(
+        "another build updated the stories while this one ran; this one stopped, "
+        "and that one covers the same articles"
+    )
 
 
 def pending_count(store: Store) -> int:
@@ -134,7 +175,10 @@ def build_stories(
     ``processes=2`` analyses each batch's articles (section, tone, near-duplicate
     signature, terms) in a worker process while this one stores the previous batch; the
     stories are the same. By default 2 for a backlog of ``PARALLEL_MIN_ARTICLES`` or
-    more on a machine with two CPUs, else 1."""
+    more on a machine with two CPUs, else 1.
+
+    Raises ``BuildConflict`` when another build moves the stories on meanwhile (the
+    batches committed before stay; that build goes on from them)."""
     config = config or ClusterConfig()
     pending = pending_count(store) if batch_size is None or processes is None else 0
     if batch_size is None:
@@ -149,6 +193,7 @@ def build_stories(
     try:
         while True:
             with store.session() as session:
+                _claim_batch(session, last_id)
                 rows = session.execute(
                     select(ArticleRow, OutletRow)
                     .join(OutletRow, ArticleRow.outlet_id == OutletRow.id, isouter=True)
@@ -157,6 +202,7 @@ def build_stories(
                     .limit(batch_size)
                 ).all()
                 if not rows:
+                    session.rollback()  # nothing to add: leave the state row untouched
                     return report
                 if builder is None:
                     # The saved state is restored once, and only when there is something
