@@ -10,10 +10,12 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlalchemy import func, select
 
 from broadsheet.eval.build import build_decisions
@@ -248,16 +250,32 @@ def test_a_build_with_a_worker_process_makes_the_same_stories(tmp_path: Path) ->
     assert strip == [row[:-1] for row in stories_table(two_dir / "broadsheet.db")]
 
 
-def test_a_build_whose_worker_dies_goes_on_alone_to_the_same_stories(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def cli_build_beside_a_straight_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int,
+    before: Callable[[Path], None],
+) -> tuple[Result, list[tuple], list[tuple]]:  # type: ignore[type-arg]
+    """Two copies of one store of 80 invented articles: one built directly (20 a batch),
+    the other by ``broadsheet build`` after ``before(its data dir)`` (which patches).
+    Returns the CLI's result and both stores' story assignments."""
     from typer.testing import CliRunner
 
     from broadsheet.cli import app
+
+    straight_dir, cli_dir = seeded_data_dirs(tmp_path, events=20, per_event=4)
+    build_stories(Store(f"sqlite:///{straight_dir / 'broadsheet.db'}"), batch_size=20)
+    before(cli_dir)
+    monkeypatch.setenv("BROADSHEET_DATA_DIR", str(cli_dir))
+    result = CliRunner().invoke(
+        app, ["build", "--batch-size", "20", "--processes", str(processes)]
+    )
+    return result, *(story_articles(d / "broadsheet.db") for d in (straight_dir, cli_dir))
+
+
+def test_a_build_whose_worker_dies_goes_on_alone_to_the_same_stories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from broadsheet.stories.analysis import ArticleAnalyser
 
-    plain_dir, failing_dir = seeded_data_dirs(tmp_path, events=20, per_event=4)
-    build_stories(Store(f"sqlite:///{plain_dir / 'broadsheet.db'}"), batch_size=20)
     handing_over = ArticleAnalyser.prefetch
 
     def kill_then_prefetch(self: ArticleAnalyser, inputs: list) -> None:  # type: ignore[type-arg]
@@ -266,45 +284,43 @@ def test_a_build_whose_worker_dies_goes_on_alone_to_the_same_stories(
             self._workers._procs[0].wait()
         handing_over(self, inputs)
 
-    monkeypatch.setattr(ArticleAnalyser, "prefetch", kill_then_prefetch)
-    monkeypatch.setenv("BROADSHEET_DATA_DIR", str(failing_dir))
-    result = CliRunner().invoke(app, ["build", "--batch-size", "20", "--processes", "2"])
+    result, plain, failing = cli_build_beside_a_straight_one(
+        tmp_path, monkeypatch, 2,
+        lambda _: monkeypatch.setattr(ArticleAnalyser, "prefetch", kill_then_prefetch),
+    )
     assert result.exit_code == 0, result.output
     assert "the analysis worker process failed" in result.output
     assert "the build went on in one process" in result.output
-    plain, failing = (story_articles(d / "broadsheet.db") for d in (plain_dir, failing_dir))
     assert plain == failing and len(plain) == 80
 
 
 def test_a_second_build_started_meanwhile_stops_with_one_line_and_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from typer.testing import CliRunner
-
-    from broadsheet.cli import app
     from broadsheet.stories import build as build_module
 
-    straight_dir, racing_dir = seeded_data_dirs(tmp_path, events=20, per_event=4)
-    build_stories(Store(f"sqlite:///{straight_dir / 'broadsheet.db'}"), batch_size=20)
     claim = build_module._claim_batch
     claims: list[int] = []
 
-    def another_build_goes_first(session: object, last_id: int) -> None:
-        claims.append(last_id)
-        if len(claims) == 2:  # between this build's first and second batch
-            build_stories(Store(f"sqlite:///{racing_dir / 'broadsheet.db'}"), batch_size=20)
-        claim(session, last_id)  # type: ignore[arg-type]
+    def racing(data_dir: Path) -> None:
+        def another_build_goes_first(session: object, last_id: int) -> None:
+            claims.append(last_id)
+            if len(claims) == 2:  # between this build's first and second batch
+                build_stories(Store(f"sqlite:///{data_dir / 'broadsheet.db'}"), batch_size=20)
+            claim(session, last_id)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(build_module, "_claim_batch", another_build_goes_first)
-    monkeypatch.setenv("BROADSHEET_DATA_DIR", str(racing_dir))
-    result = CliRunner().invoke(app, ["build", "--batch-size", "20", "--processes", "1"])
+        monkeypatch.setattr(build_module, "_claim_batch", another_build_goes_first)
+
+    result, straight, raced = cli_build_beside_a_straight_one(tmp_path, monkeypatch, 1, racing)
     assert result.exit_code == 1, result.output
     assert result.output.strip().splitlines() == [
         "error: another build updated the stories while this one ran; this one stopped, "
         "and that one covers the same articles"
     ]
-    straight, racing = (story_articles(d / "broadsheet.db") for d in (straight_dir, racing_dir))
-    assert straight == racing and len(straight) == 80
+    # This build's first batch (0) and second (20, refused); before the second, the other
+    # build went on from where this one left it: three batches (20, 40, 60), then nothing.
+    assert claims == [0, 20, 20, 40, 60, 80]
+    assert straight == raced and len(straight) == 80
 
 
 def test_killing_a_build_with_a_worker_process_leaves_no_process_and_resumes(
