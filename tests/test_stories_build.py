@@ -67,6 +67,14 @@ def populate(store: Store, events: int, per_event: int, *, only=None) -> dict[in
     return gold
 
 
+def built_store(db: Path, events: int, per_event: int) -> Store:
+    """A store of the invented articles, its stories built."""
+    store = Store(f"sqlite:///{db}")
+    populate(store, events=events, per_event=per_event)
+    build_stories(store)
+    return store
+
+
 def assignments(db: Path) -> dict[int, str]:
     with sqlite3.connect(db) as conn:
         return dict(conn.execute("SELECT article_id, story_id FROM story_articles"))
@@ -116,9 +124,7 @@ def test_a_build_with_nothing_new_does_not_restore_the_clusterer(
 ) -> None:
     # Restoring a full memory of closed stories takes seconds: a scheduled build that
     # finds nothing new must not pay it.
-    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
-    populate(store, events=3, per_event=2)
-    build_stories(store)
+    store = built_store(tmp_path / "b.db", events=3, per_event=2)
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("restored with nothing to add")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from broadsheet.store import Store
 from broadsheet.store.schema import BriefingRow, StoryRow
 from broadsheet.stories.build import build_stories
 from broadsheet.write.stored import build_briefings, stale_story_ids
-from tests.test_stories_build import populate
+from tests.test_stories_build import built_store, populate
 
 
 def test_briefings_are_written_checked_and_not_rewritten(tmp_path: Path) -> None:
@@ -38,3 +39,28 @@ def test_briefings_are_written_checked_and_not_rewritten(tmp_path: Path) -> None
     assert again.composed == 4
     with store.session() as session:
         assert all(r.article_count == 3 for r in session.scalars(select(BriefingRow)))
+
+
+def test_two_builds_writing_the_same_briefing_at_once_both_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A second `broadsheet build` with no new articles goes straight to the briefings,
+    # which the running build may be writing: the same story's briefing inserted twice.
+    from broadsheet.write import stored
+
+    store = built_store(tmp_path / "b.db", events=3, per_event=2)
+    standfirst = stored.standfirst_of
+    calls: list[str] = []
+
+    def other_build_writes_first(summary: str, *args: object) -> str:
+        calls.append(summary)
+        if len(calls) == 1:  # after this build looked for the row, before it inserts it
+            assert build_briefings(store).composed == 3
+        return standfirst(summary, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stored, "standfirst_of", other_build_writes_first)
+    report = build_briefings(store)
+    assert report.composed == 2 and report.already_written == 1
+    assert stale_story_ids(store) == []
+    with store.session() as session:
+        assert len(session.scalars(select(BriefingRow)).all()) == 3

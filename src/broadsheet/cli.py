@@ -1141,6 +1141,8 @@ def _build(  # type: ignore[no-untyped-def]
     console.print(
         f"Briefings: {briefed.composed} written, {briefed.unfaithful} failed the "
         "faithfulness check" + (" (see `broadsheet stories show`)" if briefed.unfaithful else "")
+        + (f"; {briefed.already_written} written meanwhile by another build"
+           if briefed.already_written else "")
     )
     return report
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from broadsheet.store import Store
 from broadsheet.store.schema import (
@@ -22,7 +23,7 @@ from broadsheet.store.schema import (
     StoryRow,
 )
 from broadsheet.write.briefing import BriefArticle, compose_briefing
-from broadsheet.write.faithfulness import check_briefing
+from broadsheet.write.faithfulness import Problem, check_briefing
 from broadsheet.write.formats import StoryFeatures, apply_format, choose_format
 from broadsheet.write.rewrite import Rewriter, rewrite_record
 from broadsheet.write.sentences import split_sentences
@@ -50,6 +51,8 @@ def standfirst_of(summary: str, words: int = STANDFIRST_WORDS) -> str:
 class BriefingsReport:
     composed: int = 0
     unfaithful: int = 0
+    # Briefings another build running at the same time stored first (theirs are kept).
+    already_written: int = 0
 
 
 def stale_story_ids(store: Store, format_overrides: dict[str, str] | None = None) -> list[str]:
@@ -131,32 +134,47 @@ def build_briefings(
     report = BriefingsReport()
     overrides = format_overrides or {}
     for story_id in stale_story_ids(store, overrides):
-        with store.session() as session:
-            story = session.get(StoryRow, story_id)
-            ids, articles = _articles(session, story_id)
-            briefing = compose_briefing(articles, story_id=story_id)
-            problems = check_briefing(briefing, articles)
-            record = briefing.to_json()
-            record["summary_sentences"] = [e.to_json() for e in briefing.summary_sentences]
-            record["key_players"] = list(briefing.key_players)
-            record["timeline"] = _timeline(session, story)
-            features = _story_features(session, story, articles, briefing.headline)
-            fmt = overrides.get(story_id) or choose_format(record, features)
-            apply_format(record, fmt, features)
-            if rewriter is not None:
-                rewrite_record(briefing, record, articles, rewriter)
-            row = session.get(BriefingRow, story_id) or BriefingRow(story_id=story_id)
-            row.headline = briefing.headline
-            row.standfirst = standfirst_of(record["summary"])
-            row.format = fmt
-            row.record = record
-            row.article_ids = ids
-            row.article_count = story.article_count
-            row.faithful = not problems
-            row.problems = [f"{p.part}[{p.index}]: {p.reason}: {p.text[:120]}" for p in problems]
-            session.add(row)
-        report.composed += 1
-        report.unfaithful += bool(problems)
+        try:
+            problems = _write_briefing(store, story_id, overrides.get(story_id), rewriter)
+        except IntegrityError:
+            # A second `broadsheet build` with nothing new to cluster comes straight here,
+            # maybe while the first one writes briefings: it inserted this one first, from
+            # the same articles. Each briefing commits on its own, so nothing else is lost.
+            report.already_written += 1
+        else:
+            report.composed += 1
+            report.unfaithful += bool(problems)
         if on_story:
             on_story()
     return report
+
+
+def _write_briefing(
+    store: Store, story_id: str, fmt: str | None, rewriter: Rewriter | None
+) -> list[Problem]:
+    """Compose, check and store one story's briefing; returns the check's problems."""
+    with store.session() as session:
+        story = session.get(StoryRow, story_id)
+        ids, articles = _articles(session, story_id)
+        briefing = compose_briefing(articles, story_id=story_id)
+        problems = check_briefing(briefing, articles)
+        record = briefing.to_json()
+        record["summary_sentences"] = [e.to_json() for e in briefing.summary_sentences]
+        record["key_players"] = list(briefing.key_players)
+        record["timeline"] = _timeline(session, story)
+        features = _story_features(session, story, articles, briefing.headline)
+        fmt = fmt or choose_format(record, features)
+        apply_format(record, fmt, features)
+        if rewriter is not None:
+            rewrite_record(briefing, record, articles, rewriter)
+        row = session.get(BriefingRow, story_id) or BriefingRow(story_id=story_id)
+        row.headline = briefing.headline
+        row.standfirst = standfirst_of(record["summary"])
+        row.format = fmt
+        row.record = record
+        row.article_ids = ids
+        row.article_count = story.article_count
+        row.faithful = not problems
+        row.problems = [f"{p.part}[{p.index}]: {p.reason}: {p.text[:120]}" for p in problems]
+        session.add(row)
+    return problems
