@@ -480,3 +480,24 @@ def test_stories_list_shows_every_headline_on_a_narrow_or_wide_terminal(
     for headline in headlines:
         # The first words of each headline are on screen (it may wrap after them).
         assert " ".join(headline.split()[:2]) in flat
+
+
+def test_stories_list_says_which_filter_left_nothing_and_refuses_unknown_sections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from broadsheet.cli import app
+
+    db = tmp_path / "s.db"
+    store = built_store(db, events=3, per_event=2)
+    with store.session() as session:
+        shown = {s.story.section for s in top_stories(session, limit=10)}
+    missing = next(s for s in ("sport", "health", "culture", "opinion") if s not in shown)
+    monkeypatch.setenv("BROADSHEET_DATABASE_URL", f"sqlite:///{db}")
+    listed = CliRunner().invoke(app, ["stories", "list", "--section", missing])
+    assert listed.exit_code == 0
+    assert listed.output.strip() == f"No recent stories in section '{missing}'."
+    unknown = CliRunner().invoke(app, ["stories", "list", "--section", "sports"])
+    assert unknown.exit_code == 1
+    assert unknown.output.startswith("error: unknown section 'sports': use world, politics")

@@ -1176,6 +1176,13 @@ def build(
     _build(batch_size, embeddings, processes, conflict_fails=True)
 
 
+def _listing_filter(section: str | None, edition: str | None) -> str:
+    parts = ([f"section {section!r}"] if section else []) + (
+        [f"edition {edition!r}"] if edition else []
+    )
+    return " and ".join(parts)
+
+
 # `stories list` shows one column per field from this terminal width up.
 WIDE_TABLE_COLUMNS = 110
 
@@ -1195,10 +1202,13 @@ def stories_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """The top stories: outlets covering each, and its coverage by lean."""
+    from broadsheet.stories.sections import SECTIONS
     from broadsheet.stories.top import top_stories
 
     if edition and edition not in ("us", "uk", "world"):
         fail(f"unknown edition {edition!r}: use us, uk or world")
+    if section and section not in SECTIONS:
+        fail(f"unknown section {section!r}: use {', '.join(SECTIONS)}")
     store = open_store()
     with store.session() as session:
         ranked = top_stories(session, limit=limit, section=section, edition=edition)
@@ -1217,7 +1227,10 @@ def stories_list(
             _emit_json(record)
         return
     if not records:
-        console.print("No stories yet: run `broadsheet fetch` (or `ingest`), then `build`.")
+        if section or edition:
+            console.print(f"No recent stories in {_listing_filter(section, edition)}.")
+        else:
+            console.print("No stories yet: run `broadsheet fetch` (or `ingest`), then `build`.")
         return
     from rich.markup import escape
 
