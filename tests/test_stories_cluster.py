@@ -432,8 +432,56 @@ def test_the_same_wording_about_other_names_is_another_story() -> None:
 # ----------------------------------------------------------------------------- snapshots
 
 
+# One outlet's daily feature: the same headline words every morning (the number aside),
+# about nothing in common, and once a correction the same day.
+PUZZLE_BODIES = [
+    "Today's grid hides a garden bird and a river in Wales. Start with the vowels, then "
+    "try the second row, where two letters repeat.",
+    "A kitchen tool and a card game are hiding in this grid. The first letter is a "
+    "consonant, and one letter appears twice.",
+    "Think of mountains and of an old coin. Three of today's letters are vowels and none "
+    "of them repeats.",
+    "This morning's answer is a musical instrument. The last letter is the same as the "
+    "first, and the middle letter is a vowel.",
+]
+PUZZLES = [
+    ClusterDoc(f"p{day}", f"Ledger Letters puzzle {400 + day}: clues and today's answer",
+               body, at(24 * day - 2), "Daily Ledger")
+    for day, body in enumerate(PUZZLE_BODIES)
+] + [
+    ClusterDoc("p0-fix", "Ledger Letters puzzle 400: clues and today's answer (corrected)",
+               PUZZLE_BODIES[0] + " An earlier version gave the wrong second clue.",
+               at(3), "Daily Ledger"),
+]
+
+
+def test_an_outlets_recurring_feature_is_a_story_per_issue() -> None:
+    docs = sorted(PUZZLES + VOLCANO + BANK, key=lambda d: (d.published, d.id))
+    story = {a.doc_id: a.story_id for a in run(docs)}
+    issues = [story[f"p{day}"] for day in range(len(PUZZLE_BODIES))]
+    assert len(set(issues)) == len(issues)  # not one story of four mornings
+    assert story["p0-fix"] == story["p0"]  # the same morning's correction joins
+    assert len({story[d.id] for d in VOLCANO}) == len({story[d.id] for d in BANK}) == 1
+    assert not set(issues) & {story[d.id] for d in VOLCANO + BANK}
+    # Switched off, the headline alone strings the issues together.
+    off = {a.doc_id: a.story_id for a in run(docs, ClusterConfig(recurring_gap_hours=0))}
+    assert len({off[f"p{day}"] for day in range(len(PUZZLE_BODIES))}) < len(issues)
+
+
+def test_a_follow_up_from_the_same_outlet_the_next_day_still_joins() -> None:
+    # The rule is about the same headline, not the same outlet: a next-day report under
+    # another headline joins, as does another outlet's same headline.
+    later = [
+        ClusterDoc("v4", "Ash from Mount Tarragul closes Puerto Sal schools",
+                   VOLCANO[0].text, at(26), "Daily Ledger"),
+        ClusterDoc("v5", VOLCANO[0].title, VOLCANO[1].text, at(27), "Morning Star"),
+    ]
+    story = {a.doc_id: a.story_id for a in run(VOLCANO + later)}
+    assert len(set(story.values())) == 1
+
+
 def test_snapshot_restore_mid_stream_equals_an_uninterrupted_run() -> None:
-    docs = sorted(VOLCANO + BANK + TALKS, key=lambda d: (d.published, d.id))
+    docs = sorted(VOLCANO + BANK + TALKS + PUZZLES, key=lambda d: (d.published, d.id))
     whole = run(docs)
     for cut in range(len(docs) + 1):
         clusterer = OnlineClusterer()

@@ -46,6 +46,15 @@ article; it then leaves the active index for a bounded *memory* of closed storie
   either side nothing bounds a thread, so, as for joining, only the never-decaying part
   of the similarity counts there.
 
+Recurring features: an outlet's daily puzzle, "Today in History" or morning newsletter
+comes back under the same headline words every day over a new text, and the headline
+alone (counted twice in the vector, and again in the title channel) strung every issue
+into one story that never closed. An article whose outlet already put the same headline
+words (numbers aside: ``headline_key``) in a story ``recurring_gap_hours`` or more
+earlier, and whose text (title terms left out) is not the same (``recurring_same_text``),
+neither joins nor reopens that story. A same-day update and a re-dated copy of the same
+article still join.
+
 Story ids are ``"s"`` + 12 hex digits of SHA-1 of the first article's id: stable across
 runs and processes (nothing here depends on Python's salted ``hash``: dot products are
 exactly rounded sums, term buckets are crc32). When an article matches two active stories
@@ -150,6 +159,12 @@ class ClusterConfig:
     thread_days: float = 14.0  # a story links to stories active this recently
     thread_threshold: float = 0.12  # undecayed similarity for a thread
     thread_min_names: int = 2  # shared name-like terms for a thread
+    # An outlet's headline again this much later (the same words, numbers aside) over
+    # another text is the next issue of a recurring feature ("Wordle 1,234: hints",
+    # "Today in History"), not more news of the same event: it never joins or reopens
+    # that story (0: off). The same text again is the same article, re-dated.
+    recurring_gap_hours: float = 20.0
+    recurring_same_text: float = 0.5  # body cosine (title terms left out) of "the same text"
     # Sentence embeddings, used only when articles carry them (see the docstring). Chosen
     # on a coarse grid on giveme-newscluster (docs/benchmarks.md), round values.
     dense_weight: float = 0.3  # share of the dense cosine in the similarity
@@ -190,7 +205,9 @@ class Assignment:
 class _Article:
     """One article, vectorised: what matching and joining need."""
 
-    __slots__ = ("dense", "headline", "lookup", "names", "svec", "t", "tvec", "vec")
+    __slots__ = (
+        "column", "dense", "headline", "lookup", "names", "outlet", "svec", "t", "tvec", "vec",
+    )
 
     def __init__(
         self,
@@ -202,6 +219,8 @@ class _Article:
         t: float | None,
         headline: dict[str, float],
         dense: np.ndarray | None = None,
+        outlet: str | None = None,
+        column: int | None = None,
     ) -> None:
         self.vec = vec  # unit vector, added to the centroid
         self.svec = svec  # the same with never-seen terms damped: used for scoring
@@ -212,6 +231,8 @@ class _Article:
         self.lookup = lookup
         self.t = t
         self.dense = dense  # unit sentence embedding, float64, or None
+        self.outlet = outlet
+        self.column = column  # ``headline_key`` of the title (None: too short to tell)
 
     def name_lookup(self, n: int) -> list[str]:
         """The ``n`` heaviest name-like terms (for the index of remembered stories)."""
@@ -221,8 +242,8 @@ class _Article:
 
 class _Story:
     __slots__ = (
-        "centroid", "dense", "first", "id", "last", "names", "norm", "posted", "seq",
-        "size", "tcentroid", "thread", "tnorm",
+        "centroid", "columns", "dense", "first", "id", "last", "names", "norm", "posted",
+        "seq", "size", "tcentroid", "thread", "tnorm",
     )
 
     def __init__(self, seq: int, story_id: str, thread: str, t: float | None) -> None:
@@ -240,6 +261,8 @@ class _Story:
         self.posted: set[str] = set()  # terms under which the story is in a posting list
         # Sum of the members' sentence embeddings (None until a member carries one).
         self.dense: np.ndarray | None = None
+        # (outlet, headline key) -> time of the latest dated member under that headline.
+        self.columns: dict[tuple[str, int], float] = {}
 
     @classmethod
     def from_json(cls, row: list) -> _Story:  # a story row of a format-1 snapshot
@@ -254,6 +277,15 @@ class _Story:
         story.names = set(names)
         story.posted = set(posted)
         return story
+
+
+def headline_key(title_terms: list[str]) -> int | None:
+    """The words of a headline as one number, numbers left out ("Wordle 1,234: hints and
+    answer" and "Wordle 1,235: ..." agree), or None for fewer than two words."""
+    words = sorted({term for term in title_terms if not term.isdigit()})
+    if len(words) < 2:
+        return None
+    return zlib.crc32(_SEP.join(words).encode("utf-8"))
 
 
 def story_id_for(doc_id: str, salt: int = 0) -> str:
@@ -357,6 +389,8 @@ class OnlineClusterer:
         art = self._vectorise(doc, t, features)
 
         scored = self._score(self._postings, self._active, art, decay=True)
+        if art.column is not None:
+            scored = [p for p in scored if not self._recurring(art, self._active[p[1]])]
         joinable = self._name_gate(art, scored)
         if joinable:
             best, merged = self._merge(self._active[joinable[0][1]], joinable)
@@ -384,7 +418,7 @@ class OnlineClusterer:
             if sim < cfg.reopen_threshold:
                 break
             story = self._memory[seq]
-            if self._about(art, story, tcos):
+            if self._about(art, story, tcos) and not self._recurring(art, story):
                 self._reopen(story)
                 self._join(story, art)
                 return Assignment(doc.id, story.id, False, sim, story.thread)
@@ -455,6 +489,12 @@ class OnlineClusterer:
                 [i, int(story.dense.size)]
                 for i, story in enumerate(stories)
                 if story.dense is not None
+            ],
+            # [row in ``stories`` order, outlet, headline key, time] (absent before these)
+            "columns": [
+                [i, outlet, column, t]
+                for i, story in enumerate(stories)
+                for (outlet, column), t in sorted(story.columns.items())
             ],
         }
         dense = [story.dense for story in stories if story.dense is not None]
@@ -529,6 +569,11 @@ class OnlineClusterer:
                 dense_at += size
             (self._active if index < state["active"] else self._memory)[seq] = story
             self._ids[sid] = seq
+        rows = state["stories"]
+        for index, outlet, column, t in state.get("columns", ()):
+            seq = rows[index][0]
+            story = self._active.get(seq) or self._memory[seq]
+            story.columns[outlet, column] = t
         self._postings = _unpack_postings(state["postings"], post_counts, post_seqs)
         self._mem_postings = _unpack_postings(state["mem_postings"], mem_counts, mem_seqs)
         self._expiry = [(t, s) for t, s in state["expiry"]]
@@ -581,7 +626,7 @@ class OnlineClusterer:
             )
         dense = _unit_dense(doc.embedding)
         if not features.terms:
-            return _Article({}, {}, {}, set(), [], t, {}, dense)
+            return _Article({}, {}, {}, set(), [], t, {}, dense, doc.outlet)
         terms = features.terms
         table = self._idf
         df = table.add_document(features.buckets)
@@ -626,7 +671,8 @@ class OnlineClusterer:
                 extra.sort(key=lambda term: (-vec[term], term))
                 del extra[cfg.lookup_title_terms :]
             lookup += extra
-        return _Article(vec, svec, tvec, names, lookup, t, headline, dense)
+        column = headline_key(title_terms) if cfg.recurring_gap_hours and doc.outlet else None
+        return _Article(vec, svec, tvec, names, lookup, t, headline, dense, doc.outlet, column)
 
     # ------------------------------------------------------------------ matching
 
@@ -726,6 +772,23 @@ class OnlineClusterer:
             and len(art.names & story.names) >= cfg.reopen_min_names
         )
 
+    def _recurring(self, art: _Article, story: _Story) -> bool:
+        """Whether the article is its outlet's next issue of a feature the story holds an
+        earlier issue of: the same headline words, ``recurring_gap_hours`` or more later,
+        over another text."""
+        if art.column is None or art.t is None:
+            return False
+        earlier = story.columns.get((art.outlet, art.column))  # type: ignore[arg-type]
+        cfg = self.config
+        if earlier is None or art.t - earlier < cfg.recurring_gap_hours * 3600.0:
+            return False
+        # Rare (the outlet's same headline on another day): the cost of a second cosine.
+        title = art.headline
+        mine = {term: w for term, w in art.vec.items() if term not in title}
+        theirs = {term: w for term, w in story.centroid.items() if term not in title}
+        norms = _norm(mine) * _norm(theirs)
+        return not norms or _dot(mine, theirs) / norms < cfg.recurring_same_text
+
     def _merge(
         self, best: _Story, scored: list[_Scored]
     ) -> tuple[_Story, tuple[str, ...]]:
@@ -812,6 +875,10 @@ class OnlineClusterer:
         story.names |= art.names
         story.size += 1
         story.dense = _add_dense(story.dense, art.dense)
+        if art.column is not None and art.t is not None:
+            key = (art.outlet, art.column)
+            if art.t > story.columns.get(key, -math.inf):  # type: ignore[arg-type]
+                story.columns[key] = art.t  # type: ignore[index]
         t = art.t
         if t is not None:
             story.first = t if story.first is None else min(story.first, t)
@@ -852,6 +919,9 @@ class OnlineClusterer:
         survivor.size += other.size
         survivor.names |= other.names
         survivor.dense = _add_dense(survivor.dense, other.dense)
+        for key, t in other.columns.items():
+            if t > survivor.columns.get(key, -math.inf):
+                survivor.columns[key] = t
         if other.first is not None:
             survivor.first = other.first if survivor.first is None else min(
                 survivor.first, other.first
