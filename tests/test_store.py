@@ -77,3 +77,17 @@ def test_registry_sync_keeps_user_choices(store: Store) -> None:
         sync_outlets(s, [outlet])
         world = s.scalar(select(FeedRow).where(FeedRow.url == "https://ex.com/world"))
         assert world.enabled is False
+
+
+def test_published_dates_are_read_from_iso_text_or_unix_times() -> None:
+    from datetime import UTC, datetime
+
+    from broadsheet.dates import parse_published
+
+    moment = datetime(2026, 11, 30, 8, 53, 20, tzinfo=UTC)
+    assert parse_published("2026-11-30T08:53:20Z") == moment
+    assert parse_published(1_796_028_800) == datetime(2026, 11, 30, 8, 53, 20, tzinfo=UTC)
+    assert parse_published(1_796_028_800_000) == moment  # milliseconds
+    assert parse_published(1_796_028_800.0) == moment
+    for unreadable in (None, "", "soon", "2026-13-45", True, float("nan"), 1e30, ["2026"]):
+        assert parse_published(unreadable) is None

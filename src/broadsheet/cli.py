@@ -1324,6 +1324,7 @@ def cluster(
 
     records, bad = _read_jsonl(path)
     docs = [_cluster_doc(record) for record in records]
+    _warn_unreadable_dates(path, records, docs)
     embedder = _embedder(embeddings) if docs else None
     failures = EmbeddingFailures()
     if embedder is not None:
@@ -1368,6 +1369,23 @@ def _cluster_doc(record: dict[str, Any]):  # type: ignore[no-untyped-def]
         text=str(record.get("text") or ""), published=parse_published(record.get("published")),
         outlet=record.get("outlet"),
     )
+
+
+def _warn_unreadable_dates(path: Path, records: list[dict[str, Any]], docs: list[Any]) -> None:
+    """One line on stderr for the articles whose "published" is there but unreadable:
+    they are clustered as undated, which the user should know."""
+    unread = [
+        record for record, doc in zip(records, docs, strict=True)
+        if record.get("published") not in (None, "") and doc.published is None
+    ]
+    if unread:
+        first = unread[0]
+        err_console.print(
+            f"{path}: {len(unread)} article(s) with an unreadable \"published\" (first: id "
+            f"{str(first['id'])!r}, {first['published']!r}) were taken as undated; use ISO "
+            "8601 (2026-12-07T09:30:00Z) or Unix seconds.",
+            highlight=False, markup=False,
+        )
 
 
 def _read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
