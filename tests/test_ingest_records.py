@@ -50,3 +50,14 @@ def test_article_and_story_grouped_records(store: Store, tmp_path: Path) -> None
 def test_missing_file_is_reported(store: Store, tmp_path: Path) -> None:
     report = ingest_records(store, [tmp_path / "absent.jsonl"])
     assert [(o.status, o.reason) for o in report.outcomes] == [("failed", "no such file")]
+
+
+def test_a_unix_time_is_kept_as_the_publication_date(store: Store, tmp_path: Path) -> None:
+    path = _write(tmp_path / "unix.jsonl", [
+        {"id": "u1", "title": "Tide tables", "text": "The tide tables changed.",
+         "published": 1_796_028_800},
+    ])
+    assert [o.status for o in ingest_records(store, [path]).outcomes] == ["new"]
+    with store.session() as s:
+        row = s.scalar(select(ArticleRow))
+        assert (row.published.year, row.published.month, row.published.day) == (2026, 11, 30)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from broadsheet.dates import parse_published
 from broadsheet.ingest import IngestOutcome, IngestReport
 from broadsheet.models import ExtractedArticle
 from broadsheet.store import Store
@@ -131,11 +132,12 @@ def _ingest_record(store: Store, record: Record, origin_path: Path) -> IngestOut
     paragraphs = [p.strip() for p in _PARAGRAPH_SPLIT.split(text) if p.strip()]
     if title and paragraphs and paragraphs[0] == title.strip():
         paragraphs = paragraphs[1:] or paragraphs  # the title repeated as the first line
+    # ISO text as given; a Unix time (a number) as ISO text, as the store reads it.
     published = data.get("published")
-    article = ExtractedArticle(
-        url=url, title=title, published=published if isinstance(published, str) else None,
-        paragraphs=paragraphs,
-    )
+    if not isinstance(published, str):
+        moment = parse_published(published)
+        published = moment.isoformat() if moment else None
+    article = ExtractedArticle(url=url, title=title, published=published, paragraphs=paragraphs)
     outlet_name = data.get("outlet") if isinstance(data.get("outlet"), str) else None
     with store.session() as session:
         outlet = _outlet(session, outlet_name, url, data.get("lean"))
