@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from broadsheet.store import Store
-from broadsheet.store.schema import BriefingRow, StoryRow
+from broadsheet.store.schema import ArticleRow, BriefingRow, StoryRow
 from broadsheet.stories.build import build_stories
 from broadsheet.write.stored import build_briefings, stale_story_ids
 from tests.test_stories_build import built_store, populate
@@ -64,3 +64,39 @@ def test_two_builds_writing_the_same_briefing_at_once_both_finish(
     assert stale_story_ids(store) == []
     with store.session() as session:
         assert len(session.scalars(select(BriefingRow)).all()) == 3
+
+
+def test_an_enormous_article_is_read_only_as_far_as_stories_and_briefings_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 1.2 MB "article" (a log, a book) cost seconds and hundreds of megabytes of
+    # shingles and sentences per few MB; the store keeps it whole, the build reads a cap.
+    from broadsheet.models import ExtractedArticle
+    from broadsheet.store.articles import save_article
+    from broadsheet.stories.neardup import NearDuplicateIndex
+    from broadsheet.stories.text import MAX_ARTICLE_CHARS
+    from broadsheet.write import stored
+
+    store = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    paragraph = "The tide rose over the harbour wall as the council met again. " * 20
+    with store.session() as session:
+        save_article(session, ExtractedArticle(title="Harbour log", paragraphs=[paragraph] * 1000),
+                     url="https://harbour.example/log")
+    read: list[int] = []
+    signature, compose = NearDuplicateIndex.signature, stored.compose_briefing
+
+    def signing(self: NearDuplicateIndex, text: str) -> object:
+        read.append(len(text))
+        return signature(self, text)
+
+    def composing(articles: list, **kwargs: object) -> object:  # type: ignore[type-arg]
+        read.extend(len(a.text) for a in articles)
+        return compose(articles, **kwargs)
+
+    monkeypatch.setattr(NearDuplicateIndex, "signature", signing)
+    monkeypatch.setattr(stored, "compose_briefing", composing)
+    build_stories(store, processes=1)
+    assert build_briefings(store).composed == 1
+    assert len(read) == 2 and all(MAX_ARTICLE_CHARS - 100 < n <= MAX_ARTICLE_CHARS for n in read)
+    with store.session() as session:
+        assert len(session.scalar(select(ArticleRow.text))) > 10 * MAX_ARTICLE_CHARS

@@ -1441,6 +1441,7 @@ def brief(
     """A briefing per story: headline, summary, facts with citations, perspectives, sources."""
     from broadsheet.registry import load_registry, outlet_for_url
     from broadsheet.stories.cluster import cluster_documents
+    from broadsheet.stories.text import MAX_ARTICLE_CHARS, lead
     from broadsheet.write.briefing import BriefArticle, compose_briefing
     from broadsheet.write.formats import FORMATS, StoryFeatures, apply_format, choose_format
 
@@ -1467,7 +1468,8 @@ def brief(
     for r in records:
         groups.setdefault(story_of[str(r["id"])], []).append(BriefArticle(
             id=str(r["id"]), outlet=str(r.get("outlet") or ""), lean=lean_of(r),
-            title=str(r.get("title") or ""), text=str(r.get("text") or ""),
+            title=str(r.get("title") or ""),
+            text=lead(str(r.get("text") or ""), MAX_ARTICLE_CHARS),
             url=r.get("url"), published=r.get("published"),
         ))
     for story_id, articles in groups.items():

@@ -50,6 +50,7 @@ from broadsheet.stories.embed import (
 from broadsheet.stories.neardup import NearDuplicateIndex
 from broadsheet.stories.rank import blindspot, coverage_by_lean, importance
 from broadsheet.stories.sections import story_section
+from broadsheet.stories.text import MAX_ARTICLE_CHARS, lead
 from broadsheet.stories.tone import story_tone
 
 if TYPE_CHECKING:
@@ -268,8 +269,9 @@ def _next_inputs(session: Session, after_id: int, limit: int) -> list[ArticleInp
 
 
 def article_text(article: ArticleRow | Row[Any]) -> str:
-    """The text the build clusters: the body, else the standfirst."""
-    return article.text or article.standfirst or ""
+    """The text the build clusters: the body, else the standfirst (at most
+    ``MAX_ARTICLE_CHARS`` of it)."""
+    return lead(article.text or article.standfirst or "", MAX_ARTICLE_CHARS)
 
 
 def article_time(article: ArticleRow | Row[Any]) -> datetime | None:

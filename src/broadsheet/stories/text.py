@@ -78,6 +78,11 @@ _MEMO_LIMIT = 200_000  # bounded memos (cleared when full): a stream's vocabular
 # tokens up: fewer say too little about it.
 ENGLISH_SHARE = 0.35
 FOREIGN_MIN_TOKENS = 20
+# The story stage and the briefings read at most this much of an article (cut at a word):
+# about 16,000 words, more than a long read. A longer "article" (a book, a log file, a
+# hostile page) cost seconds and hundreds of megabytes of shingles and sentences per
+# 5 MB, for nothing a story or a briefing can use; the store keeps the whole text.
+MAX_ARTICLE_CHARS = 100_000
 # Headlines run to 200 characters at most; a longer "title" is a page whose text landed in
 # it, and read whole it would cost seconds (a hostile or broken page).
 TITLE_CHARS = 300

@@ -22,6 +22,7 @@ from broadsheet.store.schema import (
     StoryArticleRow,
     StoryRow,
 )
+from broadsheet.stories.text import MAX_ARTICLE_CHARS, lead
 from broadsheet.write.briefing import BriefArticle, compose_briefing
 from broadsheet.write.faithfulness import Problem, check_briefing
 from broadsheet.write.formats import StoryFeatures, apply_format, choose_format
@@ -87,7 +88,8 @@ def _articles(session, story_id: str) -> tuple[list[int], list[BriefArticle]]:  
     articles = [
         BriefArticle(
             id=str(article.id), outlet=outlet.name if outlet else "", lean=outlet.lean if
-            outlet else "unknown", title=article.title or "", text=article.text or "",
+            outlet else "unknown", title=article.title or "",
+            text=lead(article.text or "", MAX_ARTICLE_CHARS),
             url=article.url, published=article.published.isoformat() if article.published
             else None,
         )
