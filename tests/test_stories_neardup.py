@@ -137,6 +137,21 @@ def test_expire_drops_old_entries_and_bounds_state() -> None:
     assert len(index) == 0
 
 
+def test_without_expire_the_index_keeps_about_two_windows_of_texts() -> None:
+    # A build never calls expire(): the index bounds itself by the newest time it saw.
+    index = NearDuplicateIndex(window=timedelta(days=2))
+    for day in range(30):
+        text = " ".join(f"word{day}x{i}" for i in range(2 * MIN_WORDS))  # one text a day
+        assert index.add(f"day{day}", text, T0 + timedelta(days=day)) is None
+    assert len(index) == 5  # days 25 to 29 (two windows behind day 29), not all 30
+    assert all(f"day{day}" in index for day in range(25, 30))
+    # The clock survives a snapshot: a restored index drops exactly what this one would.
+    restored = NearDuplicateIndex.restore(index.snapshot())
+    for one in (index, restored):
+        one.add("late", OTHER, T0 + timedelta(days=31))
+    assert restored.snapshot() == index.snapshot() and len(index) == 4
+
+
 def test_matches_stay_within_the_window_even_before_expire() -> None:
     index = NearDuplicateIndex(window=timedelta(days=1))
     index.add("old", WIRE, T0)

@@ -21,6 +21,9 @@ Choices, and why:
   feed summary has too few shingles to tell rewrite from coincidence.
 * **Only canonical texts are indexed**; a duplicate is answered with its canonical key and
   dropped, so memory grows with distinct texts within the window, not with syndication.
+* **Bounded without help**: texts ``RETAINED_WINDOWS`` windows behind the newest
+  publication time seen are dropped as texts arrive, so the index holds about two weeks
+  of canonical texts however long a store runs (``expire`` drops more eagerly).
 * **Deterministic**: shingles are hashed with SHA-1 (datasketch's default ``sha1_hash32``) and
   the permutations come from a fixed seed, never from Python's salted ``hash()``; a snapshot
   is plain JSON (no pickle, so restoring a file cannot run code).
@@ -43,6 +46,7 @@ from datasketch import MinHash, MinHashLSH
 from broadsheet.stories.unspaced import spaced_characters
 
 SHINGLE_WORDS = 5
+RETAINED_WINDOWS = 2  # texts this many windows behind the newest are dropped as texts come
 MIN_WORDS = 40
 SEED = 1
 SCHEME = "affine32"
@@ -92,6 +96,7 @@ class NearDuplicateIndex:
         self._entries: dict[str, tuple[np.ndarray, float, int]] = {}
         self._expiry: list[tuple[float, int, str]] = []  # min-heap by published time
         self._seq = 0
+        self._clock: float | None = None  # the latest publication time seen (stream time)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -130,6 +135,14 @@ class NearDuplicateIndex:
         if values is None or key in self._entries:
             return None
         stamp = _as_utc(published or datetime.now(UTC)).timestamp()
+        if self._clock is None or stamp > self._clock:
+            # Bounded by itself: texts ``RETAINED_WINDOWS`` windows behind the newest time
+            # seen go (a copy is matched within one window of its original; the second
+            # leaves room for texts that arrive out of order). Without this, a store built
+            # for a year kept every canonical text it ever saw, in memory and in the
+            # snapshot committed with each batch.
+            self._clock = stamp
+            self._drop_before(stamp - RETAINED_WINDOWS * self.window.total_seconds())
         match = self._best_match(values, stamp)
         if match is not None:
             return match
@@ -149,7 +162,9 @@ class NearDuplicateIndex:
 
     def expire(self, now: datetime) -> int:
         """Drop canonical texts published before ``now - window``; return how many."""
-        cutoff = (_as_utc(now) - self.window).timestamp()
+        return self._drop_before((_as_utc(now) - self.window).timestamp())
+
+    def _drop_before(self, cutoff: float) -> int:
         dropped = 0
         while self._expiry and self._expiry[0][0] < cutoff:
             _, _, key = heapq.heappop(self._expiry)
@@ -172,6 +187,7 @@ class NearDuplicateIndex:
             "seed": SEED,
             "scheme": SCHEME,
             "shingle_words": SHINGLE_WORDS,
+            "clock": self._clock,
             "entries": entries,
         }
         body = json.dumps(state, separators=(",", ":"), ensure_ascii=True)
@@ -200,6 +216,9 @@ class NearDuplicateIndex:
             index._entries[key] = (values, stamp, index._seq)
             heapq.heappush(index._expiry, (stamp, index._seq, key))
             index._seq += 1
+        # Snapshots before the clock was kept: the newest text indexed is the best guess.
+        stamps = [stamp for _, stamp, _ in index._entries.values()]
+        index._clock = state.get("clock", max(stamps) if stamps else None)
         return index
 
     def _minhash(self, values: np.ndarray) -> MinHash:
