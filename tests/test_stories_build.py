@@ -501,3 +501,26 @@ def test_stories_list_says_which_filter_left_nothing_and_refuses_unknown_section
     unknown = CliRunner().invoke(app, ["stories", "list", "--section", "sports"])
     assert unknown.exit_code == 1
     assert unknown.output.startswith("error: unknown section 'sports': use world, politics")
+
+
+def test_an_interrupted_build_says_what_it_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from broadsheet.cli import app
+    from broadsheet.stories import build as build_module
+
+    db = tmp_path / "i.db"
+    populate(Store(f"sqlite:///{db}"), events=2, per_event=2)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module, "build_stories", interrupted)
+    monkeypatch.setenv("BROADSHEET_DATABASE_URL", f"sqlite:///{db}")
+    result = CliRunner().invoke(app, ["build"])
+    assert result.exit_code == 130
+    assert result.output.strip() == (
+        "error: interrupted; the stories keep every batch committed so far, rerun to resume"
+    )

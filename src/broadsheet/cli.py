@@ -1102,6 +1102,9 @@ def _build(  # type: ignore[no-untyped-def]
             )
         except BuildConflict as exc:
             conflict = str(exc)
+        except KeyboardInterrupt:
+            fail("interrupted; the stories keep every batch committed so far, rerun to "
+                 "resume", 130)
         else:
             conflict = None
     if conflict is not None:
