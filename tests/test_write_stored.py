@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from broadsheet.store import Store
-from broadsheet.store.schema import ArticleRow, BriefingRow, StoryRow
+from broadsheet.store.schema import ArticleRow, BriefingRow, StoryArticleRow, StoryRow
 from broadsheet.stories.build import build_stories
 from broadsheet.write.stored import build_briefings, stale_story_ids
 from tests.test_stories_build import built_store, populate
@@ -100,3 +100,29 @@ def test_an_enormous_article_is_read_only_as_far_as_stories_and_briefings_go(
     assert len(read) == 2 and all(MAX_ARTICLE_CHARS - 100 < n <= MAX_ARTICLE_CHARS for n in read)
     with store.session() as session:
         assert len(session.scalar(select(ArticleRow.text))) > 10 * MAX_ARTICLE_CHARS
+
+
+def test_an_article_filled_in_after_its_briefing_makes_the_briefing_stale(
+    tmp_path: Path,
+) -> None:
+    # A feed gave only a summary; the page came later. The briefing was written from the
+    # summary and must be written again from the article.
+    from broadsheet.models import ExtractedArticle
+    from broadsheet.store.articles import save_article
+
+    store = built_store(tmp_path / "b.db", events=2, per_event=2)
+    with store.session() as session:
+        story_id, article_id = session.execute(
+            select(StoryArticleRow.story_id, StoryArticleRow.article_id).limit(1)
+        ).one()
+        url = session.get(ArticleRow, article_id).url
+        session.get(ArticleRow, article_id).summary_only = True
+    assert build_briefings(store).composed == 2 and stale_story_ids(store) == []
+    filled = "The harbour master confirmed the new timetable would start on Monday."
+    with store.session() as session:
+        saved = save_article(session, ExtractedArticle(paragraphs=[filled]), url=url)
+        assert saved.status == "upgraded"
+    assert stale_story_ids(store) == [story_id]
+    assert build_briefings(store).composed == 1
+    with store.session() as session:
+        assert session.get(BriefingRow, story_id).article_count == 2

@@ -10,16 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, object_session
 
 from broadsheet.dates import as_utc, parse_published
 from broadsheet.models import ExtractedArticle
 from broadsheet.store.schema import (
     ArticleAliasRow,
     ArticleRow,
+    BriefingRow,
     RawPageRow,
     RelatedLinkRow,
+    StoryArticleRow,
 )
 from broadsheet.urls import canonical_url
 
@@ -110,6 +112,24 @@ def fill_article(row: ArticleRow, article: ExtractedArticle, *, raw_page_id: int
     row.extraction_error = None
     row.raw_page_id = raw_page_id
     row.related = related_rows(article)
+    _briefing_is_stale(row)
+
+
+def _briefing_is_stale(row: ArticleRow) -> None:
+    """The briefing of the article's story was written from its old text: an article count
+    of -1 (never a story's) makes the next build write it again. The story itself keeps
+    the article: clustering decisions are not revisited."""
+    session = object_session(row)
+    if session is None or row.id is None:
+        return
+    story = (
+        select(StoryArticleRow.story_id)
+        .where(StoryArticleRow.article_id == row.id)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(BriefingRow).where(BriefingRow.story_id == story).values(article_count=-1)
+    )
 
 
 def summary_only_retry_due(row: ArticleRow, *, now: datetime, window: timedelta) -> bool:

@@ -250,7 +250,8 @@ class BriefingRow(Base):
     # The `broadsheet brief --json` record; article numbers refer to `article_ids`.
     record: Mapped[dict] = mapped_column(JSON, default=dict)
     article_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
-    # The story's article count when composed: a different count means it is stale.
+    # The story's article count when composed: a different count means it is stale (-1:
+    # an article's text changed since, filled in from its page or re-extracted).
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     faithful: Mapped[bool] = mapped_column(Boolean, default=True)
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)

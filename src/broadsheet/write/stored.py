@@ -57,8 +57,9 @@ class BriefingsReport:
 
 
 def stale_story_ids(store: Store, format_overrides: dict[str, str] | None = None) -> list[str]:
-    """Stories with no briefing, one composed from another article count, or one whose
-    format differs from the one the configuration now fixes for it."""
+    """Stories with no briefing, one composed from another article count (-1 once an
+    article's text was filled in or re-extracted), or one whose format differs from the
+    one the configuration now fixes for it."""
     overrides = format_overrides or {}
     with store.session() as session:
         rows = session.execute(
