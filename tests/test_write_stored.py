@@ -102,6 +102,18 @@ def test_an_enormous_article_is_read_only_as_far_as_stories_and_briefings_go(
         assert len(session.scalar(select(ArticleRow.text))) > 10 * MAX_ARTICLE_CHARS
 
 
+def _a_member_known_only_by_its_summary(store: Store) -> tuple[str, str]:
+    """Mark one clustered article as a feed summary whose page is still to come; returns
+    its story and URL (saving the page under that URL fills it in)."""
+    with store.session() as session:
+        story_id, article_id = session.execute(
+            select(StoryArticleRow.story_id, StoryArticleRow.article_id).limit(1)
+        ).one()
+        article = session.get(ArticleRow, article_id)
+        article.summary_only = True
+        return story_id, article.url
+
+
 def test_an_article_filled_in_after_its_briefing_makes_the_briefing_stale(
     tmp_path: Path,
 ) -> None:
@@ -111,12 +123,7 @@ def test_an_article_filled_in_after_its_briefing_makes_the_briefing_stale(
     from broadsheet.store.articles import save_article
 
     store = built_store(tmp_path / "b.db", events=2, per_event=2)
-    with store.session() as session:
-        story_id, article_id = session.execute(
-            select(StoryArticleRow.story_id, StoryArticleRow.article_id).limit(1)
-        ).one()
-        url = session.get(ArticleRow, article_id).url
-        session.get(ArticleRow, article_id).summary_only = True
+    story_id, url = _a_member_known_only_by_its_summary(store)
     assert build_briefings(store).composed == 2 and stale_story_ids(store) == []
     filled = "The harbour master confirmed the new timetable would start on Monday."
     with store.session() as session:
@@ -126,3 +133,24 @@ def test_an_article_filled_in_after_its_briefing_makes_the_briefing_stale(
     assert build_briefings(store).composed == 1
     with store.session() as session:
         assert session.get(BriefingRow, story_id).article_count == 2
+
+
+def test_a_rewritten_briefing_is_searched_as_rewritten(tmp_path: Path) -> None:
+    # The search index re-reads briefings built since its last refresh: a briefing
+    # written again (its story grew, or an article was filled in) must count as built.
+    from broadsheet.models import ExtractedArticle
+    from broadsheet.publish.search import refresh_index, search
+    from broadsheet.store.articles import save_article
+
+    store = built_store(tmp_path / "b.db", events=2, per_event=2)
+    assert build_briefings(store).composed == 2
+    assert refresh_index(store) == 2
+    story_id, url = _a_member_known_only_by_its_summary(store)
+    with store.session() as session:
+        save_article(session, ExtractedArticle(paragraphs=[
+            "Quarrymen at Brindlecombe said the zephyrine lantern would be lit at dusk."
+        ]), url=url)
+    assert build_briefings(store).composed == 1
+    assert refresh_index(store) == 1  # the rewritten one, and only it
+    with store.session() as session:
+        assert search(session, "zephyrine lantern").ids == [story_id]

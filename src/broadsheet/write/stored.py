@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -179,5 +180,8 @@ def _write_briefing(
         row.article_count = story.article_count
         row.faithful = not problems
         row.problems = [f"{p.part}[{p.index}]: {p.reason}: {p.text[:120]}" for p in problems]
+        # Every write, not only the first: the search index re-reads briefings built
+        # since its last refresh, and the page cache's version is the newest of these.
+        row.built_at = datetime.now(UTC)
         session.add(row)
     return problems
