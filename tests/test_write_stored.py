@@ -154,3 +154,25 @@ def test_a_rewritten_briefing_is_searched_as_rewritten(tmp_path: Path) -> None:
     assert refresh_index(store) == 1  # the rewritten one, and only it
     with store.session() as session:
         assert search(session, "zephyrine lantern").ids == [story_id]
+
+
+def test_stories_briefed_by_an_earlier_build_can_still_merge(tmp_path: Path) -> None:
+    # A later build's article may bridge two stories that already have briefings: the
+    # merge failed on the briefing's foreign key, in every rerun of that build.
+    from broadsheet.publish.search import refresh_index, search
+    from broadsheet.stories.build import _refresh_stories, merge_stories
+
+    store = built_store(tmp_path / "b.db", events=2, per_event=2)
+    assert build_briefings(store).composed == 2
+    refresh_index(store)
+    with store.session() as session:
+        survivor, merged = sorted(session.scalars(select(StoryRow.id)))
+        headline = session.get(BriefingRow, merged).headline
+        merge_stories(session, merged, survivor)  # as the build does for a bridging article
+        _refresh_stories(session, [survivor])
+    assert stale_story_ids(store) == [survivor]
+    assert build_briefings(store).composed == 1
+    refresh_index(store)
+    with store.session() as session:
+        assert list(session.scalars(select(BriefingRow.story_id))) == [survivor]
+        assert search(session, " ".join(headline.split()[:3])).ids == [survivor]

@@ -66,6 +66,11 @@ def refresh_index(store: Store) -> int:
             "CREATE VIRTUAL TABLE IF NOT EXISTS story_search USING fts5("
             "story_id UNINDEXED, headline, body, built_at UNINDEXED, tokenize='porter unicode61')"
         ))
+        # Stories merged away took their briefings with them: their rows go too, or a
+        # search would list the surviving story twice.
+        session.execute(text(
+            "DELETE FROM story_search WHERE story_id NOT IN (SELECT story_id FROM briefings)"
+        ))
         last = session.execute(text("SELECT max(built_at) FROM story_search")).scalar()
         query = select(BriefingRow)
         if last:

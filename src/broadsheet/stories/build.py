@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from broadsheet.store import Store
 from broadsheet.store.schema import (
     ArticleAliasRow,
     ArticleRow,
+    BriefingRow,
     BuildStateRow,
     OutletRow,
     StoryAliasRow,
@@ -437,6 +438,10 @@ def merge_stories(session: Session, old_id: str, new_id: str) -> None:
     )
     if session.get(StoryAliasRow, old_id) is None:
         session.add(StoryAliasRow(old_id=old_id, story_id=new_id))
+    # The old story's briefing goes with it (the survivor's count changed, so its own is
+    # written again). Left in place it blocked deleting the story: a merge of two stories
+    # briefed by an earlier build failed on the foreign key, in every rerun of the build.
+    session.execute(delete(BriefingRow).where(BriefingRow.story_id == old_id))
     old = session.get(StoryRow, old_id)
     if old is not None:
         session.delete(old)
