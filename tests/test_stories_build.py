@@ -524,3 +524,32 @@ def test_an_interrupted_build_says_what_it_kept(
     assert result.output.strip() == (
         "error: interrupted; the stories keep every batch committed so far, rerun to resume"
     )
+
+
+def test_a_later_build_merges_two_stories_an_earlier_build_briefed(tmp_path: Path) -> None:
+    # Two builds apart, with briefings written in between (as `run --every` does): the
+    # merge failed on the absorbed story's briefing, and so did every rerun.
+    from broadsheet.stories.cluster import ClusterConfig
+    from broadsheet.write.stored import build_briefings
+
+    config = ClusterConfig(merge_threshold=0.3, title_factor=0)  # as the clusterer's test
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    start = datetime(2026, 3, 2, 8, tzinfo=UTC)
+
+    def store_article(name: str, title: str, text: str, hours: int) -> None:
+        with store.session() as session:
+            save_article(
+                session, ExtractedArticle(title=title, paragraphs=[text],
+                                          published=(start + timedelta(hours=hours)).isoformat()),
+                url=f"https://wire.example/{name}",
+            )
+
+    store_article("m1", "Alpha", "Quorn Vellar Ostrada Pinnacle Tessaly.", 0)
+    store_article("m2", "Beta", "Quorn Vellar Brightmoor Calder Duneholm.", 69)
+    assert build_stories(store, config=config).new_stories == 2
+    assert build_briefings(store).composed == 2
+    store_article("m3", "Gamma", "Quorn Vellar Ostrada Pinnacle Brightmoor Calder.", 70)
+    assert build_stories(store, config=config).merges == 1
+    assert build_briefings(store).composed == 1
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(StoryRow)) == 1
