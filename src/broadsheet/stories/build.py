@@ -111,9 +111,10 @@ def _claim_batch(session: Session, last_id: int) -> None:
     and one by hand) would otherwise cluster the same articles from the same state, and
     the second to commit would fail on a constraint, with a traceback, midway.
 
-    The write takes the store's write lock (SQLite) or the row's lock (PostgreSQL) until
-    the batch commits, so the later build waits for it, then finds the row moved on and
-    stops. Nothing is held between builds: a killed build leaves no lock behind."""
+    The write takes the store's write lock until the batch commits, so the later build
+    waits for it, then finds the row moved on and stops (or, if the store stays busy past
+    its timeout, stops at once). Nothing is held between builds: a killed build leaves no
+    lock behind."""
     try:
         claimed = session.execute(
             update(BuildStateRow)
