@@ -75,7 +75,7 @@ _MEMO_LIMIT = 200_000  # bounded memos (cleared when full): a stream's vocabular
 # Share of English stop words (with punctuation and single letters) below which an
 # article's language is looked for (``stories.languages``): every article of giveme-
 # newscluster and allsides-roundups has at least 27 %, and 11 of their 1,763 less than
-# this; the non-English pages of the extraction benchmark have 0-24 %. From this many
+# this; the non-English pages of the extraction benchmark have 0-31 %. From this many
 # tokens up: fewer say too little about the language.
 ENGLISH_SHARE = 0.35
 FOREIGN_MIN_TOKENS = 20
