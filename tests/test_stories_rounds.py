@@ -20,9 +20,11 @@ from broadsheet.models import ExtractedArticle
 from broadsheet.publish.search import refresh_index
 from broadsheet.store import Store
 from broadsheet.store.articles import save_article
+from broadsheet.store.feeds import sync_outlets
 from broadsheet.store.schema import (
     ArticleRow,
     BriefingRow,
+    OutletRow,
     StoryAliasRow,
     StoryArticleRow,
     StoryRow,
@@ -30,6 +32,7 @@ from broadsheet.store.schema import (
 from broadsheet.stories.build import build_stories
 from broadsheet.stories.cluster import ClusterConfig
 from broadsheet.write.stored import build_briefings, stale_story_ids
+from tests.test_stories_build import OUTLETS
 
 START = datetime(2026, 5, 1, 6, tzinfo=UTC)
 NAMES = ["Quorn", "Vellar", "Ostrada", "Pinnacle", "Brightmoor", "Calder", "Tessaly"]
@@ -44,24 +47,35 @@ article = st.tuples(
     st.lists(st.sampled_from(WORDS), min_size=1, max_size=3, unique=True),
     st.integers(min_value=0, max_value=24 * 12),  # hours after START
     st.booleans(),  # first known by its feed summary only; its page comes a round later
+    st.integers(min_value=0, max_value=len(OUTLETS) - 1),
+    st.booleans(),  # a wire copy of the article before it (its text plus a tagline)
 )
-Article = tuple[list[str], list[str], int, bool]
+Article = tuple[list[str], list[str], int, bool, int, bool]
 
 
-def _store(store: Store, n: int, art: Article, *, summary: bool = False) -> None:
-    names, words, hours, _ = art
+def _text(art: Article) -> tuple[str, str]:
+    names, words, _, _, _, _ = art
     title = " ".join(names[:2] + words).capitalize()
-    body = (
-        f"{' '.join(names)} said the {' and '.join(words)} plans would go ahead. "
-        f"{names[0]} met {names[-1]} about the {words[0]} on the day."
-    )
+    body = " ".join(
+        f"{' '.join(names)} said the {' and '.join(words)} plans would go ahead in round "
+        f"{part}. {names[0]} met {names[-1]} about the {words[0]} on day {part}."
+        for part in ("one", "two", "three")
+    )  # long enough (40 words) to be matched as a near-duplicate
+    return title, body
+
+
+def _store(store: Store, n: int, arts: list[Article], *, summary: bool = False) -> None:
+    art = arts[n]
+    title, body = _text(arts[n - 1] if art[5] and n else art)
+    if art[5] and n:
+        body += f" Reporting by the {OUTLETS[art[4]].name} desk."
     with store.session() as session:
+        outlet = session.scalar(select(OutletRow.id).where(OutletRow.slug == OUTLETS[art[4]].slug))
         save_article(
             session,
             ExtractedArticle(title=title, paragraphs=[body.split(". ")[0] if summary else body],
-                             published=(START + timedelta(hours=hours)).isoformat()),
-            url=f"https://wire.example/{n}",
-            summary_only=summary,
+                             published=(START + timedelta(hours=art[2])).isoformat()),
+            url=f"https://wire.example/{n}", outlet_id=outlet, summary_only=summary,
         )
 
 
@@ -96,14 +110,16 @@ def test_builds_round_after_round_keep_the_store_consistent(
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'rounds.db'}")
+        with store.session() as session:
+            sync_outlets(session, OUTLETS)
         stored = 0
         summaries: list[int] = []
         for size in [*round_sizes, len(articles), 0]:  # the rest, then the last pages
             for n in summaries:  # their pages, a round after their summaries
-                _store(store, n, articles[n])
+                _store(store, n, articles)
             summaries = []
             for art in articles[stored : stored + size]:
-                _store(store, stored, art, summary=art[3])
+                _store(store, stored, articles, summary=art[3])
                 if art[3]:
                     summaries.append(stored)
                 stored += 1
