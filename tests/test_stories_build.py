@@ -309,11 +309,11 @@ def test_a_second_build_started_meanwhile_stops_with_one_line_and_changes_nothin
     claims: list[int] = []
 
     def racing(data_dir: Path) -> None:
-        def another_build_goes_first(session: object, last_id: int) -> None:
+        def another_build_goes_first(session: object, last_id: int) -> object:
             claims.append(last_id)
             if len(claims) == 2:  # between this build's first and second batch
                 build_stories(Store(f"sqlite:///{data_dir / 'broadsheet.db'}"), batch_size=20)
-            claim(session, last_id)  # type: ignore[arg-type]
+            return claim(session, last_id)  # type: ignore[arg-type]
 
         monkeypatch.setattr(build_module, "_claim_batch", another_build_goes_first)
 

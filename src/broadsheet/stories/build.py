@@ -89,23 +89,20 @@ class BuildReport:
 
 
 def _load_state(
-    session: Session, config: ClusterConfig
-) -> tuple[BuildStateRow, OnlineClusterer, NearDuplicateIndex]:
-    state = session.get(BuildStateRow, STATE_ID)
-    if state is None:
-        state = BuildStateRow(id=STATE_ID, last_article_id=0)
-        session.add(state)
-        return state, OnlineClusterer(config), NearDuplicateIndex()
+    state: BuildStateRow, config: ClusterConfig
+) -> tuple[OnlineClusterer, NearDuplicateIndex]:
+    """The clusterer and near-duplicate index the last committed batch saved (fresh ones
+    before the first)."""
     clusterer = (
         OnlineClusterer.restore(state.clusterer, config)
         if state.clusterer
         else OnlineClusterer(config)
     )
     neardup = NearDuplicateIndex.restore(state.neardup) if state.neardup else NearDuplicateIndex()
-    return state, clusterer, neardup
+    return clusterer, neardup
 
 
-def _claim_batch(session: Session, last_id: int) -> None:
+def _claim_batch(session: Session, last_id: int) -> BuildStateRow:
     """Make this batch's first statement a write to the build's state row, conditional on
     the row still saying where this build left it: two builds at once (a scheduled one
     and one by hand) would otherwise cluster the same articles from the same state, and
@@ -114,7 +111,7 @@ def _claim_batch(session: Session, last_id: int) -> None:
     The write takes the store's write lock until the batch commits, so the later build
     waits for it, then finds the row moved on and stops (or, if the store stays busy past
     its timeout, stops at once). Nothing is held between builds: a killed build leaves no
-    lock behind."""
+    lock behind. Returns the row (made by the first build of a store)."""
     try:
         claimed = session.execute(
             update(BuildStateRow)
@@ -123,11 +120,12 @@ def _claim_batch(session: Session, last_id: int) -> None:
             .execution_options(synchronize_session=False)
         ).rowcount
         if claimed:
-            return
+            return session.get_one(BuildStateRow, STATE_ID)
         if last_id == 0 and session.get(BuildStateRow, STATE_ID) is None:
-            session.add(BuildStateRow(id=STATE_ID, last_article_id=0))
+            state = BuildStateRow(id=STATE_ID, last_article_id=0)
+            session.add(state)
             session.flush()  # a concurrent first build's row: IntegrityError
-            return
+            return state
     except (IntegrityError, OperationalError) as exc:
         if isinstance(exc, OperationalError) and "locked" not in str(exc):
             raise
@@ -196,7 +194,7 @@ def build_stories(
     try:
         while True:
             with store.session() as session:
-                _claim_batch(session, last_id)
+                state = _claim_batch(session, last_id)
                 rows = session.execute(
                     select(ArticleRow, OutletRow)
                     .join(OutletRow, ArticleRow.outlet_id == OutletRow.id, isouter=True)
@@ -213,7 +211,7 @@ def build_stories(
                     # full); afterwards the in-memory clusterer is always exactly what
                     # the last committed batch saved. A failed batch raises, so they
                     # never diverge.
-                    _, clusterer, neardup = _load_state(session, config)
+                    clusterer, neardup = _load_state(state, config)
                     builder = _Batch(clusterer, neardup, report, embedder, on_embedded)
                     analyser = ArticleAnalyser(
                         AnalysisSettings(
@@ -230,8 +228,6 @@ def build_stories(
                     analyser.prefetch(_next_inputs(session, rows[-1][0].id, batch_size))
                 touched = builder.run(session, rows, analyses)
                 _refresh_stories(session, sorted(touched))
-                state = session.get(BuildStateRow, STATE_ID) or BuildStateRow(id=STATE_ID)
-                session.add(state)
                 last_id = rows[-1][0].id
                 state.last_article_id = last_id
                 state.clusterer = builder.clusterer.snapshot()
