@@ -172,6 +172,17 @@ def test_lead_cuts_at_a_word_boundary() -> None:
     assert lead("short text", 100) == "short text"
 
 
+def test_plurals_fold_but_words_that_only_end_in_s_do_not() -> None:
+    words = TermNormaliser()
+    assert [words.word(w) for w in ("missiles", "countries", "launches")] == [
+        "missile", "country", "launche"
+    ]
+    # "-ss", "-us", "-is": not plurals ("crisis" used to become "crisi").
+    assert [words.word(w) for w in ("glass", "status", "crisis", "paris")] == [
+        "glass", "status", "crisis", "paris"
+    ]
+
+
 def test_term_counts_weights_title_and_finds_names() -> None:
     counts, names, title = term_counts(
         "Kim Jong Un meets envoy",

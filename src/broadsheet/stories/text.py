@@ -102,7 +102,8 @@ def _fold(word: str) -> str:
     n = len(word)
     if n > 4 and word.endswith("ies"):
         return word[:-3] + "y"
-    if n > 3 and word[-1] == "s" and word[-2] not in "su'" and not word[0].isdigit():
+    # Not "-ss", "-us", "-is": glass, status, crisis, Paris are not plurals.
+    if n > 3 and word[-1] == "s" and word[-2] not in "siu'" and not word[0].isdigit():
         return word[:-1]
     return word
 
