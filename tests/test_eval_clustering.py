@@ -8,18 +8,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from broadsheet.eval.clustering import (
+    BaselineSkipped,
     GoldDoc,
     _interleaved_costs,
+    _title_words,
     bcubed_prf,
     benchmark_throughput,
+    cluster_tfidf_agglomerative,
     cluster_title_jaccard,
     evaluate_clustering,
     load_stories,
     order_spread,
     order_spread_markdown,
     pairwise_prf,
+    read_stories,
     score,
     stream_order,
     synthetic_stream,
@@ -111,6 +117,130 @@ def test_title_jaccard_baseline_groups_similar_titles() -> None:
     ]
     got = cluster_title_jaccard(docs, threshold=0.3)
     assert got["1"] == got["2"] != got["3"]
+
+
+def _partition(labels: dict[str, str]) -> list[list[str]]:
+    groups: dict[str, list[str]] = {}
+    for doc_id, label in labels.items():
+        groups.setdefault(label, []).append(doc_id)
+    return sorted(sorted(group) for group in groups.values())
+
+
+# Invented words, a few shared by many "articles", so that clusters of every size form.
+_WORDS = ["pelmar", "ostrada", "quake", "vote", "harbour", "strike", "ferry", "budget",
+          "mayor", "flood", "tunnel", "orchestra"]
+_ARTICLES = st.lists(
+    st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8).map(" ".join),
+    min_size=2, max_size=30,
+)
+
+
+# scikit-learn's own call warns when two articles' distances look like a square matrix.
+@pytest.mark.filterwarnings("ignore::scipy.cluster.hierarchy.ClusterWarning")
+@settings(max_examples=40, deadline=None)
+@given(texts=_ARTICLES, threshold=st.sampled_from([0.3, 0.6, 0.85, 0.95]))
+def test_agglomerative_baseline_makes_scikit_learns_clusters(
+    texts: list[str], threshold: float
+) -> None:
+    # The sparse distances must not change the baseline: the same partition as the
+    # dense scikit-learn call it replaced.
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = [GoldDoc(ClusterDoc(str(i), "", text), "g") for i, text in enumerate(texts)]
+    matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(
+        [f"\n{text}" for text in texts]
+    )
+    labels = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold
+    ).fit_predict(matrix.toarray())
+    expected = {str(i): str(label) for i, label in enumerate(labels)}
+    assert _partition(cluster_tfidf_agglomerative(docs, threshold)) == _partition(expected)
+
+
+def test_agglomerative_baseline_copes_with_empty_articles_and_refuses_huge_sets() -> None:
+    docs = [
+        GoldDoc(ClusterDoc("1", "Quake in Pelmar", "quake pelmar harbour"), "a"),
+        GoldDoc(ClusterDoc("2", "Pelmar quake", "quake pelmar harbour damage"), "a"),
+        GoldDoc(ClusterDoc("3", "", ""), "b"),  # scikit-learn refused a zero vector
+        GoldDoc(ClusterDoc("4", "The", "and the of"), "c"),
+    ]
+    got = cluster_tfidf_agglomerative(docs)
+    assert got["1"] == got["2"] and len({got["2"], got["3"], got["4"]}) == 3
+    nothing = [GoldDoc(ClusterDoc(str(i), "", "the"), "a") for i in range(3)]
+    assert len(set(cluster_tfidf_agglomerative(nothing).values())) == 3  # no vocabulary
+    with pytest.raises(BaselineSkipped, match="over its limit of 3"):
+        cluster_tfidf_agglomerative(docs, max_articles=3)
+
+
+def _quadratic_title_jaccard(docs: list[GoldDoc], threshold: float) -> dict[str, str]:
+    """The baseline as first written: every title of every cluster compared."""
+    clusters: list[list[frozenset[str]]] = []
+    out = {}
+    for g in docs:
+        words = _title_words(g.doc.title)
+        best, best_sim = -1, 0.0
+        for index, titles in enumerate(clusters):
+            for other in titles:
+                union = len(words | other)
+                sim = len(words & other) / union if union else 0.0
+                if sim > best_sim:
+                    best, best_sim = index, sim
+        if best >= 0 and best_sim >= threshold:
+            clusters[best].append(words)
+        else:
+            best = len(clusters)
+            clusters.append([words])
+        out[g.doc.id] = str(best)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(titles=_ARTICLES, threshold=st.sampled_from([0.1, 0.15, 0.3, 0.5, 1.0]))
+def test_indexed_title_jaccard_is_the_quadratic_one(titles: list[str], threshold: float) -> None:
+    docs = [GoldDoc(ClusterDoc(str(i), title, ""), "g") for i, title in enumerate(titles)]
+    assert cluster_title_jaccard(docs, threshold) == _quadratic_title_jaccard(docs, threshold)
+
+
+def test_a_baseline_too_large_is_skipped_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    _write(path)
+    report = evaluate_clustering(path, agglomerative_limit=2)
+    assert [s.name for s in report.systems] == ["broadsheet", "title-jaccard"]
+    assert "3 articles are over its limit of 2" in report.skipped["tfidf-agglomerative"]
+    assert "| tfidf-agglomerative | skipped: 3 articles" in report.to_markdown()
+    _write_sources(path)
+    spreads = order_spread(path, 2, agglomerative_limit=2)
+    assert [s.system for s in spreads] == ["broadsheet", "title-jaccard"]
+
+
+def test_loading_reads_other_date_forms_and_reports_what_it_left_out(tmp_path: Path) -> None:
+    def doc(doc_id: str, date: object) -> dict:
+        return {"doc_id": doc_id, "title": "t", "text": "x", "date": date}
+
+    stories = [
+        {"story_id": 1, "docs": [doc("a", "Wed, 03 Jan 2018 10:00:00 GMT"),
+                                 doc("b", "January 4, 2018"), doc("c", 1515060000)]},
+        {"story_id": 2, "docs": [doc("d", "last Tuesday"), doc("a", "2018-01-05"),
+                                 doc("e", None)]},
+    ]
+    path = tmp_path / "s.jsonl"
+    path.write_text("\n".join(json.dumps(s) for s in stories) + "\n", encoding="utf-8")
+    docs, notes = read_stories(path)
+    dates = {g.doc.id: g.doc.published for g in docs}
+    assert dates == {
+        "a": datetime(2018, 1, 3, 10, tzinfo=UTC),
+        "b": datetime(2018, 1, 4, tzinfo=UTC),
+        "c": datetime(2018, 1, 4, 10, tzinfo=UTC),
+        "d": None,
+        "e": None,
+    }
+    assert (notes.unreadable_dates, notes.duplicate_ids) == (1, 1)  # "last Tuesday"; "a"
+    assert {g.doc.id: g.gold for g in docs}["a"] == "1"  # the first "a" is kept
+    report = evaluate_clustering(path, systems={"title-jaccard": cluster_title_jaccard})
+    assert "(1 dates unreadable: taken as undated) (1 repeated doc_ids dropped)" in (
+        report.to_markdown()
+    )
 
 
 def test_evaluate_runs_on_a_small_file(tmp_path: Path) -> None:

@@ -89,5 +89,9 @@ def test_published_dates_are_read_from_iso_text_or_unix_times() -> None:
     assert parse_published(1_796_028_800) == datetime(2026, 11, 30, 8, 53, 20, tzinfo=UTC)
     assert parse_published(1_796_028_800_000) == moment  # milliseconds
     assert parse_published(1_796_028_800.0) == moment
-    for unreadable in (None, "", "soon", "2026-13-45", True, float("nan"), 1e30, ["2026"]):
+    assert parse_published("1796028800") == moment  # a Unix time written as text
+    assert parse_published("Mon, 30 Nov 2026 08:53:20 GMT") == moment  # RFC 2822
+    assert parse_published("November 30, 2026 8:53:20") == moment
+    for unreadable in (None, "", "soon", "2026-13-45", True, float("nan"), 1e30, ["2026"],
+                       "2026", "Monday", "November 2026", "12"):  # no day: not a date
         assert parse_published(unreadable) is None

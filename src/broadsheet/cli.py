@@ -1617,6 +1617,15 @@ def eval_clustering(
             "does. Prints mean, min and max B³ F1.",
         ),
     ] = 0,
+    agglomerative_limit: Annotated[
+        int,
+        typer.Option(
+            min=2,
+            help="Skip the TF-IDF+agglomerative baseline on files with more articles than "
+            "this: exact average linkage holds every pairwise distance (20,000 articles "
+            "take about 3.6 GB; memory grows with the square).",
+        ),
+    ] = 20_000,
 ) -> None:
     """Pairwise and B-cubed P/R/F1 vs TF-IDF+agglomerative and title-Jaccard baselines."""
     from broadsheet.eval.clustering import (
@@ -1638,14 +1647,16 @@ def eval_clustering(
         with _progress(transient=True) as progress, _eval_data_errors():
             task = progress.add_task(f"Clustering {path.name}", total=None)
             report = evaluate_clustering(
-                path, progress=_advance(progress, task), embedder=embedder
+                path, progress=_advance(progress, task), embedder=embedder,
+                agglomerative_limit=agglomerative_limit,
             )
         _emit_report(report, as_json)
         if orders:
             with _progress(transient=True) as progress, _eval_data_errors():
                 task = progress.add_task(f"Other orders of {path.name}", total=orders)
                 spreads = order_spread(
-                    path, orders, embedder=embedder, progress=_advance(progress, task)
+                    path, orders, embedder=embedder, progress=_advance(progress, task),
+                    agglomerative_limit=agglomerative_limit,
                 )
             if as_json:
                 for spread in spreads:
