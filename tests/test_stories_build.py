@@ -410,9 +410,7 @@ def rerun_and_compare(cmd: list[str], env: dict[str, str], killed: Path, straigh
 
 
 def test_merged_story_ids_keep_resolving(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
-    populate(store, events=2, per_event=2)
-    build_stories(store)
+    store = built_store(tmp_path / 'm.db', events=2, per_event=2)
     with store.session() as session:
         a, b = sorted(session.scalars(select(StoryRow.id)))
         merge_stories(session, b, a)
@@ -424,13 +422,21 @@ def test_merged_story_ids_keep_resolving(tmp_path: Path) -> None:
         ) == 4
 
 
+def test_a_merge_moves_the_absorbed_storys_thread_to_the_survivors(tmp_path: Path) -> None:
+    with built_store(tmp_path / 'm.db', events=3, per_event=2).session() as session:
+        a, b, c = sorted(session.scalars(select(StoryRow.id)))
+        rows = {row.id: row for row in session.scalars(select(StoryRow))}
+        rows[a].thread_id, rows[b].thread_id, rows[c].thread_id = a, b, b  # c follows b
+        session.flush()
+        merge_stories(session, b, a)
+        threads = dict(session.execute(select(StoryRow.id, StoryRow.thread_id)).all())
+        assert threads == {a: a, c: a}  # c's timeline now holds a, which holds b's articles
+
+
 def test_the_builds_alias_map_follows_merges_as_the_store_does(tmp_path: Path) -> None:
     from broadsheet.stories.build import _Batch
 
-    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
-    populate(store, events=3, per_event=2)
-    build_stories(store)
-    with store.session() as session:
+    with built_store(tmp_path / 'm.db', events=3, per_event=2).session() as session:
         a, b, c = sorted(session.scalars(select(StoryRow.id)))
         merge_stories(session, b, a)  # an earlier build's merge: b -> a in the store
         builder = _Batch(OnlineClusterer(), None, None)  # type: ignore[arg-type]

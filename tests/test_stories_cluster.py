@@ -393,6 +393,34 @@ def test_an_article_bridging_two_stories_merges_them_into_the_older() -> None:
     assert set(resolved.values()) == {a.story_id}
 
 
+def test_stories_that_followed_a_merged_story_join_the_survivors_thread() -> None:
+    # B's follow-up T threads to B; then an article merges B into the older A. T's
+    # thread was B's, whose root is gone: T must move to A's thread, and so must a story
+    # that follows T later.
+    config = ClusterConfig(
+        merge_threshold=0.3, join_threshold=0.25, title_factor=0, novel_weight=1,
+        thread_threshold=0.05,
+    )
+    a_doc = ClusterDoc("t1", "Alpha", "Quorn vellar ostrada Pinnacle Tessaly", at(0))
+    b_doc = ClusterDoc("t2", "Beta", "Quorn vellar ostrada Brightmoor Calder", at(69))
+    others = " ".join(f"Zeph{c}ar Morv{c}en" for c in "abcde")
+    follow = ClusterDoc("t3", "Delta", f"Brightmoor Calder {others}", at(69.5))
+    bridge = ClusterDoc(
+        "t4", "Gamma", "Quorn vellar ostrada Pinnacle Tessaly Brightmoor Calder", at(70)
+    )
+    clusterer = OnlineClusterer(config)
+    a, b, t, merge = (clusterer.add(d) for d in (a_doc, b_doc, follow, bridge))
+    assert b.thread_id == b.story_id != a.thread_id  # B started its own thread
+    assert t.new_story and t.thread_id == b.story_id  # T follows B
+    assert merge.merged_from == (b.story_id,) and merge.story_id == a.story_id
+    later = clusterer.add(replace(follow, id="t5", title="Epsilon", published=at(71)))
+    assert later.story_id == t.story_id
+    restored = OnlineClusterer.restore(clusterer.snapshot())
+    for model in (clusterer, restored):
+        threads = {story.id: story.thread for story in model._active.values()}
+        assert threads == {a.story_id: a.thread_id, t.story_id: a.thread_id}
+
+
 # A body that is all boilerplate (a copyright notice), with names of its own.
 BOILERPLATE = " ".join(
     ["Copyright Brindle Media Holdings, Quillon Press Syndicate and Marrow Digital Works."]

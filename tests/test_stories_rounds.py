@@ -92,6 +92,7 @@ def _check(store: Store) -> None:
         assert set(members) == stories  # no article in a missing story, no empty story
         for story in session.scalars(select(StoryRow)):
             assert story.article_count == members[story.id]
+            assert story.thread_id in stories  # a thread's root is a story (not merged away)
         assert set(session.scalars(select(BriefingRow.story_id))) == stories
         for alias in session.scalars(select(StoryAliasRow)):
             assert alias.story_id in stories  # every old id resolves in one step

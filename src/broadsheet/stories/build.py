@@ -441,6 +441,15 @@ def merge_stories(session: Session, old_id: str, new_id: str) -> None:
     session.execute(delete(BriefingRow).where(BriefingRow.story_id == old_id))
     old = session.get(StoryRow, old_id)
     if old is not None:
+        survivor = session.get(StoryRow, new_id)
+        if survivor is not None and survivor.thread_id != old.thread_id:
+            # The two threads are one matter now, as in the clusterer: the stories that
+            # followed the old story join the survivor's timeline.
+            session.execute(
+                update(StoryRow)
+                .where(StoryRow.thread_id == old.thread_id, StoryRow.id != old_id)
+                .values(thread_id=survivor.thread_id)
+            )
         session.delete(old)
     session.flush()
 

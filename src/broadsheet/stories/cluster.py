@@ -945,6 +945,14 @@ class OnlineClusterer:
         del self._ids[other.id]
         if survivor.last is not None:
             heapq.heappush(self._expiry, (survivor.last, survivor.seq))
+        if other.thread != survivor.thread:
+            # One story now, so its two threads are one matter: stories that followed the
+            # absorbed one would otherwise keep a thread whose root is gone, and their
+            # timeline would miss the survivor. Merges are rare; the scan is affordable.
+            for pool in (self._active, self._memory):
+                for story in pool.values():
+                    if story.thread == other.thread:
+                        story.thread = survivor.thread
 
     def _date_undated(self, t: float) -> None:
         """The first dated article starts the clock: stories so far get its time."""
