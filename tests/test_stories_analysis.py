@@ -41,7 +41,7 @@ def same(a: ArticleAnalysis, b: ArticleAnalysis) -> bool:
         and np.array_equal(a.signature, b.signature)
     )
     features = all(
-        x == y if isinstance(x, list) else (x.dtype == y.dtype and np.array_equal(x, y))
+        x == y if isinstance(x, list | bool) else (x.dtype == y.dtype and np.array_equal(x, y))
         for x, y in zip(a.features, b.features, strict=True)
     )
     return a.section == b.section and a.tone == b.tone and signatures and features

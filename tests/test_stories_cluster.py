@@ -24,7 +24,14 @@ from broadsheet.stories.cluster import (
     cluster_documents,
     story_id_for,
 )
-from broadsheet.stories.text import TITLE_CHARS, HashedIdf, TermNormaliser, lead, term_counts
+from broadsheet.stories.text import (
+    TITLE_CHARS,
+    HashedIdf,
+    TermNormaliser,
+    featurise,
+    lead,
+    term_counts,
+)
 from tests.support.processes import alive, child_pids
 
 T0 = datetime(2031, 3, 2, 8, 0, tzinfo=UTC)
@@ -181,6 +188,42 @@ def test_plurals_fold_but_words_that_only_end_in_s_do_not() -> None:
     assert [words.word(w) for w in ("glass", "status", "crisis", "paris")] == [
         "glass", "status", "crisis", "paris"
     ]
+
+
+HEADLINE = "Floods cut off villages around Pelmar as Ostrada sends aid"
+
+
+def test_a_headline_only_article_takes_its_names_from_the_title() -> None:
+    words = TermNormaliser()
+    _, names, _ = term_counts(HEADLINE, "", words, title_weight=2.0, lead_chars=1800)
+    assert {"pelmar", "ostrada", "flood"} <= names and "village" not in names
+    body = "Relief lorries waited at the river while the water rose again overnight."
+    _, names, _ = term_counts(HEADLINE, body, words, title_weight=2.0, lead_chars=1800)
+    assert names == {"relief"}  # the body has names: the title (Title Case, often) gives none
+    short = featurise(HEADLINE, "", words, title_weight=2.0, lead_chars=1800, bucket_mask=255)
+    full = featurise(HEADLINE, body, words, title_weight=2.0, lead_chars=1800, bucket_mask=255)
+    assert short.title_names and not full.title_names
+
+
+HEADLINES = [
+    ClusterDoc("h1", "Floods cut off villages around Pelmar", "", at(0)),
+    ClusterDoc("h2", "Army reaches Pelmar villages cut off by floods", "", at(3)),
+    ClusterDoc("h3", "Ostrada budget vote delayed again", "", at(4)),
+    ClusterDoc("h4", "Pelmar flood villages still cut off a week on", "", at(24 * 7)),
+    ClusterDoc("h5", "Ostrada ferry strike ends", "", at(24 * 7 + 1)),
+]
+
+
+def test_headlines_alone_find_their_closed_story_but_one_shared_word_does_not() -> None:
+    # Headline-only articles had no names, so no remembered story could be found for
+    # them: a week on, the flood story's follow-up started a story of its own.
+    h1, h2, h3, h4, h5 = run(HEADLINES)
+    assert h2.story_id == h1.story_id != h3.story_id
+    assert h4.story_id == h1.story_id  # reopened: one shared name, four shared words
+    assert h5.new_story  # "Ostrada" alone does not reopen the budget story
+    serial = OnlineClusterer()
+    expected = [serial.add(d) for d in HEADLINES]
+    assert list(OnlineClusterer().add_many(HEADLINES, processes=2, batch=2)) == expected
 
 
 def test_term_counts_weights_title_and_finds_names() -> None:

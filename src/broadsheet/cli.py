@@ -1626,6 +1626,14 @@ def eval_clustering(
             "take about 3.6 GB; memory grows with the square).",
         ),
     ] = 20_000,
+    body_chars: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Cut every article's text to this many characters, for every system (0: "
+            "headlines only): how each copes with feed summaries and headline-only data.",
+        ),
+    ] = None,
 ) -> None:
     """Pairwise and B-cubed P/R/F1 vs TF-IDF+agglomerative and title-Jaccard baselines."""
     from broadsheet.eval.clustering import (
@@ -1648,7 +1656,7 @@ def eval_clustering(
             task = progress.add_task(f"Clustering {path.name}", total=None)
             report = evaluate_clustering(
                 path, progress=_advance(progress, task), embedder=embedder,
-                agglomerative_limit=agglomerative_limit,
+                agglomerative_limit=agglomerative_limit, body_chars=body_chars,
             )
         _emit_report(report, as_json)
         if orders:
@@ -1656,7 +1664,7 @@ def eval_clustering(
                 task = progress.add_task(f"Other orders of {path.name}", total=orders)
                 spreads = order_spread(
                     path, orders, embedder=embedder, progress=_advance(progress, task),
-                    agglomerative_limit=agglomerative_limit,
+                    agglomerative_limit=agglomerative_limit, body_chars=body_chars,
                 )
             if as_json:
                 for spread in spreads:

@@ -212,10 +212,14 @@ def load_stories(path: Path, limit: int | None = None) -> list[GoldDoc]:
     return read_stories(path, limit)[0]
 
 
-def read_stories(path: Path, limit: int | None = None) -> tuple[list[GoldDoc], LoadNotes]:
+def read_stories(
+    path: Path, limit: int | None = None, body_chars: int | None = None
+) -> tuple[list[GoldDoc], LoadNotes]:
     """``load_stories``, with what it left out: a ``date`` it could not read (the article
     is undated) and a ``doc_id`` seen before (the later doc is dropped, since one article
-    cannot be scored against two gold stories)."""
+    cannot be scored against two gold stories). With ``body_chars``, each text is cut to
+    that many characters (0: headlines only), as feed summaries and headline-only data
+    would give it."""
     out: list[GoldDoc] = []
     notes = LoadNotes()
     seen: set[str] = set()
@@ -239,15 +243,20 @@ def read_stories(path: Path, limit: int | None = None) -> tuple[list[GoldDoc], L
             if published is None and date not in (None, ""):
                 notes.unreadable_dates += 1
             source = d.get("source")
+            text = str(d.get("text") or "")
             doc = ClusterDoc(
                 id=doc_id,
                 title=str(d.get("title") or ""),
-                text=str(d.get("text") or ""),
+                text=text if body_chars is None else text[:body_chars],
                 published=published,
                 outlet=None if source is None else str(source),
             )
             out.append(GoldDoc(doc, gold))
     return out, notes
+
+
+def _dataset_name(path: Path, body_chars: int | None) -> str:
+    return path.stem if body_chars is None else f"{path.stem} (text cut to {body_chars})"
 
 
 def stream_order(docs: Sequence[GoldDoc], seed: int = SEED) -> list[GoldDoc]:
@@ -426,6 +435,7 @@ def evaluate_clustering(
     seed: int = SEED,
     embedder: Embedder | None = None,
     agglomerative_limit: int = AGGLOMERATIVE_MAX_ARTICLES,
+    body_chars: int | None = None,
 ) -> ClusteringReport:
     """Score every system on the story file at ``path`` (first ``limit`` stories); with an
     ``embedder``, our clusterer with sentence embeddings too.
@@ -433,11 +443,11 @@ def evaluate_clustering(
     ``progress(system, done, total)`` is called after each system with ``total`` = number
     of systems.
     """
-    docs, notes = read_stories(path, limit)
+    docs, notes = read_stories(path, limit, body_chars)
     ordered = stream_order(docs, seed)
     gold = {g.doc.id: g.gold for g in docs}
     report = ClusteringReport(
-        dataset=path.stem,
+        dataset=_dataset_name(path, body_chars),
         articles=len(docs),
         stories=len(set(gold.values())),
         dated=sum(1 for g in docs if g.doc.published is not None),
@@ -485,6 +495,7 @@ def order_spread(
     embedder: Embedder | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     agglomerative_limit: int = AGGLOMERATIVE_MAX_ARTICLES,
+    body_chars: int | None = None,
 ) -> list[OrderSpread]:
     """Each system's B³ F1 over ``orders`` other stream orders (seeds 1 … ``orders``).
 
@@ -495,7 +506,7 @@ def order_spread(
     """
     if orders < 1:
         raise ValueError("orders must be at least 1")
-    docs = load_stories(path, limit)
+    docs = read_stories(path, limit, body_chars)[0]
     gold = {g.doc.id: g.gold for g in docs}
     remembered: Embedder | None = None
     if embedder is not None:  # each article through the model once, not once per order
@@ -510,7 +521,9 @@ def order_spread(
         remembered = looked_up
     systems = default_systems(remembered, agglomerative_limit)
     seeds = list(range(1, orders + 1))
-    spreads = {name: OrderSpread(path.stem, name, seeds, []) for name in systems}
+    spreads = {
+        name: OrderSpread(_dataset_name(path, body_chars), name, seeds, []) for name in systems
+    }
     for done, seed in enumerate(seeds, start=1):
         ordered = stream_order(docs, seed)
         for name, fn in list(systems.items()):

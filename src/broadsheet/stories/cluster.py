@@ -206,7 +206,8 @@ class _Article:
     """One article, vectorised: what matching and joining need."""
 
     __slots__ = (
-        "column", "dense", "headline", "lookup", "names", "outlet", "svec", "t", "tvec", "vec",
+        "column", "dense", "headline", "lookup", "names", "outlet", "svec", "t", "title_names",
+        "tvec", "vec",
     )
 
     def __init__(
@@ -221,6 +222,7 @@ class _Article:
         dense: np.ndarray | None = None,
         outlet: str | None = None,
         column: int | None = None,
+        title_names: bool = False,
     ) -> None:
         self.vec = vec  # unit vector, added to the centroid
         self.svec = svec  # the same with never-seen terms damped: used for scoring
@@ -233,6 +235,10 @@ class _Article:
         self.dense = dense  # unit sentence embedding, float64, or None
         self.outlet = outlet
         self.column = column  # ``headline_key`` of the title (None: too short to tell)
+        # No names in the body: its names are the title's capitalised words, and a
+        # headline holds two or three, so the name tests ask it to share only one (two,
+        # as a whole article with a dozen is asked, refused most of its own story).
+        self.title_names = title_names
 
     def name_lookup(self, n: int) -> list[str]:
         """The ``n`` heaviest name-like terms (for the index of remembered stories)."""
@@ -672,7 +678,10 @@ class OnlineClusterer:
                 del extra[cfg.lookup_title_terms :]
             lookup += extra
         column = headline_key(title_terms) if cfg.recurring_gap_hours and doc.outlet else None
-        return _Article(vec, svec, tvec, names, lookup, t, headline, dense, doc.outlet, column)
+        return _Article(
+            vec, svec, tvec, names, lookup, t, headline, dense, doc.outlet, column,
+            features.title_names,
+        )
 
     # ------------------------------------------------------------------ matching
 
@@ -749,7 +758,7 @@ class OnlineClusterer:
         (``join_title_match``). An article with fewer names than that (nothing to check)
         may join any of them."""
         cfg = self.config
-        need = cfg.join_min_names
+        need = min(cfg.join_min_names, 1) if art.title_names else cfg.join_min_names
         threshold = cfg.join_threshold
         if not need or len(art.names) < need:
             return [p for p in scored if p[0] >= threshold]
@@ -765,12 +774,22 @@ class OnlineClusterer:
     def _about(self, art: _Article, story: _Story, tcos: float) -> bool:
         """The headline test of reopening: the article's title agrees with the story's
         titles (``reopen_title_match``), or shares ``reopen_min_names`` name-like terms
-        with the story and agrees with its titles at ``reopen_min_title``."""
+        with the story and agrees with its titles at ``reopen_min_title``. An article whose
+        names are its title's (``title_names``) shares one and that many headline words."""
         cfg = self.config
-        return tcos >= cfg.reopen_title_match or (
-            tcos >= cfg.reopen_min_title
-            and len(art.names & story.names) >= cfg.reopen_min_names
-        )
+        if tcos >= cfg.reopen_title_match:
+            return True
+        if tcos < cfg.reopen_min_title:
+            return False
+        need = cfg.reopen_min_names
+        if art.title_names:
+            # A headline: one shared name, among as many shared headline words as a whole
+            # article must share names (one shared word of a short headline already
+            # makes a title cosine of 0.3 or more: "Ostrada ferry strike ends").
+            return len(art.names & story.names) >= min(need, 1) and (
+                len(art.headline.keys() & story.tcentroid.keys()) >= need
+            )
+        return len(art.names & story.names) >= need
 
     def _recurring(self, art: _Article, story: _Story) -> bool:
         """Whether the article is its outlet's next issue of a feature the story holds an

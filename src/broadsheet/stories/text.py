@@ -208,6 +208,20 @@ def term_counts(
     contributes its first ``lead_chars`` characters (news is written lead-first: what
     happened, who and where come first; background and unrelated rails come later).
     """
+    return _term_counts(
+        title, text, normalise, title_weight=title_weight, lead_chars=lead_chars
+    )[:3]
+
+
+def _term_counts(
+    title: str,
+    text: str,
+    normalise: TermNormaliser,
+    *,
+    title_weight: float,
+    lead_chars: int,
+) -> tuple[dict[str, float], set[str], dict[str, int], bool]:
+    """``term_counts``, and whether its names are the title's (the body had none)."""
     body = character_pairs(lead(text, lead_chars))
     tokens = body.replace("-", " ").split()
     counts: dict[str, float] = normalise.count(tokens)  # type: ignore[assignment]
@@ -222,11 +236,15 @@ def term_counts(
     # must not change the body's names).
     memo = normalise._memo
     names = set(map(memo.__getitem__, normalise._named.intersection(tokens)))
-    title_terms: dict[str, int] = (
-        normalise.count(character_pairs(lead(title, TITLE_CHARS)).replace("-", " ").split())
-        if title
-        else Counter()
-    )
+    title_tokens = character_pairs(lead(title, TITLE_CHARS)).replace("-", " ").split()
+    title_terms: dict[str, int] = normalise.count(title_tokens) if title else Counter()
+    title_names = not names
+    if title_names:
+        # No body to find names in (a headline-only record, a feed item without a
+        # summary): the title's capitalised words stand in. Without names such an article
+        # had no name boost, and no remembered story could ever be found for it.
+        named = normalise._named.intersection(title_tokens)
+        names.update(map(normalise._memo.__getitem__, named))
     title_terms.pop("", None)
     get = counts.get
     for key, n in title_terms.items():
@@ -241,7 +259,7 @@ def term_counts(
         names -= foreign
     # Numbers of two or more digits are name-like too ("284 billion", "12 killed").
     names.update(filter(str.isdigit, counts))
-    return counts, names, title_terms
+    return counts, names, title_terms, title_names
 
 
 class Features(NamedTuple):
@@ -259,6 +277,9 @@ class Features(NamedTuple):
     title_tf: np.ndarray
     title_buckets: np.ndarray
     title_named: np.ndarray
+    # The body had no names (a headline-only record): the title's capitalised words
+    # stood in, and the clusterer's name tests ask for fewer of them.
+    title_names: bool = False
 
 
 _NO_FLOATS = np.zeros(0)
@@ -277,7 +298,7 @@ def featurise(
     bucket_mask: int,
 ) -> Features:
     """``term_counts`` as arrays, with each term's bucket in a ``HashedIdf`` of that mask."""
-    counts, names, title_counts = term_counts(
+    counts, names, title_counts, title_names = _term_counts(
         title, text, normalise, title_weight=title_weight, lead_chars=lead_chars
     )
     if not counts:
@@ -295,6 +316,7 @@ def featurise(
         1.0 + np.log(np.fromiter(title_counts.values(), float, m)),
         term_buckets(title_terms, bucket_mask) if m else _NO_INTS,
         np.fromiter(map(names.__contains__, title_terms), bool, m),
+        title_names,
     )
 
 

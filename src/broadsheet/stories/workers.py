@@ -33,7 +33,7 @@ import numpy as np
 
 from broadsheet.stories.text import Features, TermNormaliser, featurise
 
-_Wire = tuple[str, bytes, bytes, bytes, str, bytes, bytes, bytes]
+_Wire = tuple[str, bytes, bytes, bytes, str, bytes, bytes, bytes, bool]
 # A worker's task: made once in the worker from picklable arguments, then called with
 # each batch it receives; what it returns is pickled back.
 HandlerFactory = Callable[..., Callable[[Any], Any]]
@@ -45,7 +45,7 @@ def features_to_wire(f: Features) -> _Wire:
     return (
         "\0".join(f.terms), f.tf.tobytes(), f.buckets.tobytes(), f.named.tobytes(),
         "\0".join(f.title_terms), f.title_tf.tobytes(), f.title_buckets.tobytes(),
-        f.title_named.tobytes(),
+        f.title_named.tobytes(), f.title_names,
     )
 
 
@@ -57,7 +57,7 @@ def features_from_wire(w: _Wire) -> Features:
     return Features(
         _split(w[0]), np.frombuffer(w[1], float), np.frombuffer(w[2], np.int64),
         np.frombuffer(w[3], bool), _split(w[4]), np.frombuffer(w[5], float),
-        np.frombuffer(w[6], np.int64), np.frombuffer(w[7], bool),
+        np.frombuffer(w[6], np.int64), np.frombuffer(w[7], bool), w[8],
     )
 
 
