@@ -255,6 +255,27 @@ def test_body_chars_cuts_every_text_for_every_system(tmp_path: Path) -> None:
     assert order_spread(path, 1, body_chars=0)[0].dataset == "s (text cut to 0)"
 
 
+def test_order_spread_runs_the_offline_baseline_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import broadsheet.eval.clustering as evaluation
+
+    calls = []
+    real = evaluation.cluster_tfidf_agglomerative
+
+    def counted(docs: list[GoldDoc], *args: object, **kwargs: object) -> dict[str, str]:
+        calls.append(len(docs))
+        return real(docs, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluation, "cluster_tfidf_agglomerative", counted)
+    path = tmp_path / "s.jsonl"
+    _write_sources(path)
+    spreads = {s.system: s for s in order_spread(path, 4)}
+    assert len(calls) == 1
+    assert len(set(spreads["tfidf-agglomerative"].bcubed_f1)) == 1
+    assert len(spreads["tfidf-agglomerative"].bcubed_f1) == 4
+
+
 def test_evaluate_runs_on_a_small_file(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     _write(path)
