@@ -1,4 +1,5 @@
-"""Chinese and Japanese text, written without spaces, still clusters and near-duplicates.
+"""Chinese and Japanese text, written without spaces, still clusters and near-duplicates;
+so does Korean, whose words carry their particles.
 
 The reports below are invented for these tests (places, people and clubs included).
 """
@@ -58,6 +59,39 @@ JAPANESE: list[tuple[int, str, str]] = [
 ]
 
 
+# Three invented events in Korean, two reports each, their names with other particles
+# ("이명화는", "이명화 군수는"; "성하전자가", "성하전자의").
+KOREAN: list[tuple[int, str, str]] = [
+    (0, "청석군에 폭우로 홍수 발생, 주민 삼백 가구 대피",
+     "화요일 새벽 계속된 폭우로 청석군의 하천이 범람했다. 청석군수 이명화는 주민 삼백 가구가 "
+     "인근 학교로 긴급 대피했다고 밝혔다. 소방당국은 고무보트 이십 척을 투입해 구조 작업을 "
+     "벌이고 있으며, 현재까지 인명 피해는 보고되지 않았다. 이명화 군수는 청석군의 전기가 일부 "
+     "복구되었지만 다리 두 곳은 여전히 통제되고 있다고 말했다."),
+    (1, "성하전자, 새 폴더블 스마트폰 공개",
+     "기술 기업 성하전자가 수요일 새로운 폴더블 스마트폰을 공개했다. 왕방 최고경영자는 "
+     "발표회에서 새 스마트폰의 배터리 사용 시간이 이전 모델보다 사십 퍼센트 늘었다고 말했다. "
+     "가격은 팔십구만 원이다. 왕방은 성하전자가 올해 연구개발 투자를 두 배로 늘렸다고 밝혔다."),
+    (0, '청석군수 이명화 "구조 작업 계속 진행 중"',
+     "청석군수 이명화는 화요일 기자들에게 홍수로 군 중심가의 도로 대부분이 물에 잠겼다고 "
+     "말했다. 그는 주민 삼백 가구가 이미 대피했으며 구조대원들이 고무보트로 고립된 노인들을 "
+     "찾고 있다고 밝혔다. 기상청은 폭우가 이틀 더 이어질 것으로 예상했다. 이명화 군수는 "
+     "주민들에게 홍수가 완전히 빠질 때까지 저지대 집으로 돌아가지 말라고 당부했다."),
+    (2, "동해유나이티드, 북호시티에 이 대 일 승리",
+     "토요일 저녁 동해유나이티드가 홈에서 북호시티를 이 대 일로 꺾었다. 조지강 감독은 경기 후 "
+     "선수들이 후반전에 훌륭한 경기를 펼쳤다고 말했다. 이번 승리로 동해유나이티드는 리그 순위 "
+     "이위로 올라섰다. 조지강 감독은 다음 경기에서 원정으로 서산팀을 상대한다고 밝혔다."),
+    (1, '왕방 "성하전자 새 스마트폰 다음 달 출시"',
+     "성하전자의 왕방 최고경영자는 수요일 새로 공개한 폴더블 스마트폰이 다음 달 전국에 "
+     "출시된다고 밝혔다. 분석가들은 팔십구만 원의 가격이 해외 브랜드와 직접 경쟁하게 만들 "
+     "것이라고 보았다. 왕방은 성하전자의 폴더블 스마트폰에 이미 많은 사전 주문이 들어왔다고 "
+     "말했다."),
+    (2, "조지강 감독, 동해유나이티드 선수들의 후반전 활약 칭찬",
+     "동해유나이티드의 조지강 감독은 경기 후 기자회견에서 팀이 뒤진 상황에서 두 골을 연달아 "
+     "넣어 북호시티를 꺾었다고 말했다. 그는 이번 경기가 이번 시즌 가장 중요한 승리라고 "
+     "밝혔다. 조지강은 홈 경기장에서 응원해 준 동해유나이티드 팬들에게도 감사를 전했다."),
+]
+
+
 def _docs(reports: list[tuple[int, str, str]]) -> tuple[list[ClusterDoc], dict[str, int]]:
     docs, event_of = [], {}
     for n, (event, title, text) in enumerate(reports):
@@ -94,6 +128,13 @@ def test_japanese_reports_of_one_event_make_one_story() -> None:
     assert len(stories) == 2
 
 
+def test_korean_reports_of_one_event_make_one_story_whatever_their_particles() -> None:
+    # Split on spaces, the two flood reports shared too few words (their names carry
+    # other particles) and made two stories.
+    stories, events = _groups(KOREAN)
+    assert stories == events
+
+
 def test_a_lightly_edited_chinese_copy_is_a_near_duplicate_and_another_report_is_not() -> None:
     index = NearDuplicateIndex()
     original = REPORTS[0][2] + REPORTS[2][2]
@@ -110,6 +151,8 @@ def test_character_pairs_split_only_unspaced_scripts() -> None:
     assert character_pairs("市长「避难」") == " 市长 「 避难 」"
     mixed = character_pairs("Tokyo 東京, Seoul 서울").split()
     assert mixed == ["Tokyo", "東京", ",", "Seoul", "서울"]
+    assert character_pairs("대통령이 말했다").split() == ["대통", "통령", "령이", "말했", "했다"]
+    assert spaced_characters("대통령이") == "대통령이"  # shingles keep Korean words whole
     english = "The council’s “plan” — approved"
     assert character_pairs(english) is english
     assert spaced_characters("A市长") == "A 市  长 "
