@@ -93,5 +93,6 @@ def test_published_dates_are_read_from_iso_text_or_unix_times() -> None:
     assert parse_published("Mon, 30 Nov 2026 08:53:20 GMT") == moment  # RFC 2822
     assert parse_published("November 30, 2026 8:53:20") == moment
     for unreadable in (None, "", "soon", "2026-13-45", True, float("nan"), 1e30, ["2026"],
-                       "2026", "Monday", "November 2026", "12"):  # no day: not a date
+                       "2026", "Monday", "November 2026", "12",  # no day: not a date
+                       "November 30, 2026 " * 10_000):  # no date is that long
         assert parse_published(unreadable) is None

@@ -22,6 +22,7 @@ _MILLISECONDS_FROM = 10**11
 # Two defaults that differ in every part a date needs: a part taken from the default
 # would differ between the two readings.
 _DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
+_LONGEST_DATE = 80  # "Wednesday, 3 January 2018 10:00:00 Central European Summer Time" fits
 
 
 def parse_published(value: object) -> datetime | None:
@@ -48,6 +49,8 @@ def parse_published(value: object) -> datetime | None:
         pass
     if text.isdigit():  # a Unix time as text; "2018" or "12" alone is no date
         return parse_published(int(text)) if len(text) >= 9 else None
+    if len(text) > _LONGEST_DATE:
+        return None  # no date: not worth the parsers' time (a hostile feed may send MBs)
     try:
         return as_utc(parsedate_to_datetime(text))
     except (TypeError, ValueError, IndexError):

@@ -77,8 +77,8 @@ TITLE_JACCARD_THRESHOLD = 0.15
 # Exact average linkage holds n² / 2 distances twice: 20,000 articles took 3.6 GB.
 AGGLOMERATIVE_MAX_ARTICLES = 20_000
 # Systems that see every article at once: the stream order does not change their
-# clusters (ties aside), so ``order_spread`` scores them once (20 orders of 20,000 articles were 9
-# minutes of the same linkage).
+# clusters (ties aside), so ``order_spread`` scores them once (20 orders of 20,000
+# articles were 9 minutes of the same linkage).
 OFFLINE_SYSTEMS = frozenset({"tfidf-agglomerative"})
 
 ClusterFn = Callable[[list["GoldDoc"]], dict[str, str]]
