@@ -433,6 +433,44 @@ def test_a_merge_moves_the_absorbed_storys_thread_to_the_survivors(tmp_path: Pat
         assert threads == {a: a, c: a}  # c's timeline now holds a, which holds b's articles
 
 
+def test_a_near_duplicate_index_saved_with_another_hash_is_rebuilt_from_the_store(
+    tmp_path: Path,
+) -> None:
+    # A store built by a version that hashed shingles with SHA-1: its saved signatures
+    # cannot be compared with new ones. The build remakes the index from the stored
+    # texts, so a copy of an article stored before the upgrade is still found.
+    import json
+    import zlib
+
+    from broadsheet.store.schema import BuildStateRow
+    from broadsheet.stories.build import STATE_ID
+
+    store = built_store(tmp_path / "m.db", events=2, per_event=2)
+    with store.session() as session:
+        state = session.get(BuildStateRow, STATE_ID)
+        saved = json.loads(zlib.decompress(state.neardup))
+        del saved["shingle_hash"]  # as an older version wrote it
+        state.neardup = zlib.compress(json.dumps(saved).encode())
+        original = session.scalars(select(ArticleRow).order_by(ArticleRow.id)).first()
+        copy = save_article(
+            session,
+            ExtractedArticle(title=original.title, paragraphs=[original.text + " (Wire)"],
+                             published=original.published.isoformat()),
+            url="https://copies.example/a/1",
+        )
+        session.commit()
+    report = build_stories(store)
+    assert report.neardup_rebuilt == 4 and report.near_duplicates == 1
+    with store.session() as session:
+        link = session.get(StoryArticleRow, copy.article_id)
+        assert link.near_duplicate_of == original.id
+    with store.session() as session:
+        save_article(session, ExtractedArticle(title="Later", paragraphs=["A later report."]),
+                     url="https://copies.example/a/2")
+    later = build_stories(store)
+    assert later.articles == 1 and later.neardup_rebuilt is None  # saved with today's hash
+
+
 def test_the_builds_alias_map_follows_merges_as_the_store_does(tmp_path: Path) -> None:
     from broadsheet.stories.build import _Batch
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
-from broadsheet.stories.neardup import MIN_WORDS, NearDuplicateIndex, shingles, tokens
+from broadsheet.stories.neardup import (
+    MIN_WORDS,
+    IncompatibleSnapshot,
+    NearDuplicateIndex,
+    shingle_hashes,
+    tokens,
+)
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -200,7 +207,27 @@ def test_restore_rejects_foreign_bytes() -> None:
         NearDuplicateIndex.restore(zlib.compress(b'{"format": "something-else"}'))
 
 
-def test_shingles_are_five_word_windows() -> None:
+def test_shingles_are_five_word_windows_hashed_in_order() -> None:
     words = tokens("One, two THREE four five six.")
     assert words == ["one", "two", "three", "four", "five", "six"]
-    assert shingles(words) == {b"one two three four five", b"two three four five six"}
+    hashes = shingle_hashes(words)
+    assert hashes.dtype == np.uint32 and len(hashes) == 2  # two windows of five words
+    assert set(shingle_hashes(words[:5])) < set(hashes)  # "one two three four five"
+    assert len(shingle_hashes(words[:5] * 2)) == 5  # six windows, the first one twice
+    assert not set(shingle_hashes(words[::-1])) & set(hashes)  # the same words reversed
+    assert len(shingle_hashes(words[:4])) == 0
+
+
+def test_a_snapshot_of_other_signatures_is_refused_but_its_clock_is_read() -> None:
+    import json
+    import zlib
+
+    index = NearDuplicateIndex()
+    index.add("wire", WIRE + OTHER, T0)
+    state = json.loads(zlib.decompress(index.snapshot()))
+    assert state["shingle_hash"] == "crc32-poly64"
+    del state["shingle_hash"]  # as saved before the hash was named: SHA-1 shingles
+    older = zlib.compress(json.dumps(state).encode())
+    with pytest.raises(IncompatibleSnapshot):
+        NearDuplicateIndex.restore(older)
+    assert NearDuplicateIndex.snapshot_clock(older) == T0.timestamp()

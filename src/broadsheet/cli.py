@@ -1117,6 +1117,12 @@ def _build(  # type: ignore[no-untyped-def]
         f"{len(report.touched)} updated, {report.merges} merged, "
         f"{report.near_duplicates} near-duplicate copies."
     )
+    if report.neardup_rebuilt is not None:
+        console.print(
+            f"The near-duplicate index was made anew from {report.neardup_rebuilt} stored "
+            "texts (its saved signatures came from an older version).",
+            highlight=False,
+        )
     if report.embedding_failures.count:
         err_console.print(report.embedding_failures.warning(), highlight=False)
     if report.worker_failure:

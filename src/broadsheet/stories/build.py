@@ -48,7 +48,11 @@ from broadsheet.stories.embed import (
     embed_each,
     embedding_text,
 )
-from broadsheet.stories.neardup import NearDuplicateIndex
+from broadsheet.stories.neardup import (
+    RETAINED_WINDOWS,
+    IncompatibleSnapshot,
+    NearDuplicateIndex,
+)
 from broadsheet.stories.rank import blindspot, coverage_by_lean, importance
 from broadsheet.stories.sections import story_section
 from broadsheet.stories.text import MAX_ARTICLE_CHARS, lead
@@ -86,10 +90,13 @@ class BuildReport:
     embedding_failures: EmbeddingFailures = field(default_factory=EmbeddingFailures)
     # Why the analysis worker process was given up, if it was (the build went on without).
     worker_failure: str | None = None
+    # Stored texts the near-duplicate index was made anew from (its saved signatures were
+    # made with another hash); None when it was restored as saved.
+    neardup_rebuilt: int | None = None
 
 
 def _load_state(
-    state: BuildStateRow, config: ClusterConfig
+    session: Session, state: BuildStateRow, config: ClusterConfig, report: BuildReport
 ) -> tuple[OnlineClusterer, NearDuplicateIndex]:
     """The clusterer and near-duplicate index the last committed batch saved (fresh ones
     before the first)."""
@@ -98,8 +105,44 @@ def _load_state(
         if state.clusterer
         else OnlineClusterer(config)
     )
-    neardup = NearDuplicateIndex.restore(state.neardup) if state.neardup else NearDuplicateIndex()
-    return clusterer, neardup
+    if not state.neardup:
+        return clusterer, NearDuplicateIndex()
+    try:
+        return clusterer, NearDuplicateIndex.restore(state.neardup)
+    except IncompatibleSnapshot:
+        neardup, report.neardup_rebuilt = _rebuild_neardup(session, state.neardup)
+        return clusterer, neardup
+
+
+def _rebuild_neardup(session: Session, snapshot: bytes) -> tuple[NearDuplicateIndex, int]:
+    """The near-duplicate index made anew from the store: the canonical texts (no
+    near-duplicate of another) of the windows it keeps, behind the saved index's clock.
+
+    For a snapshot whose signatures another version of Broadsheet made with another hash:
+    they cannot be compared with new ones, and an empty index would let copies of the
+    last two weeks' articles through as stories of their own."""
+    index = NearDuplicateIndex()
+    clock = NearDuplicateIndex.snapshot_clock(snapshot)
+    since = (
+        None if clock is None
+        else datetime.fromtimestamp(clock, UTC) - RETAINED_WINDOWS * index.window
+    )
+    query = (
+        select(ArticleRow)
+        .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
+        .where(StoryArticleRow.near_duplicate_of.is_(None))
+        .order_by(ArticleRow.id)
+    )
+    if since is not None:  # an article's time is never after it was stored
+        query = query.where(ArticleRow.created_at >= since)
+    added = 0
+    for article in session.scalars(query):
+        moment = article_time(article)
+        if since is not None and moment is not None and moment < since:
+            continue
+        index.add(str(article.id), article_text(article), moment)
+        added += 1
+    return index, added
 
 
 def _claim_batch(session: Session, last_id: int) -> BuildStateRow:
@@ -211,7 +254,7 @@ def build_stories(
                     # full); afterwards the in-memory clusterer is always exactly what
                     # the last committed batch saved. A failed batch raises, so they
                     # never diverge.
-                    clusterer, neardup = _load_state(state, config)
+                    clusterer, neardup = _load_state(session, state, config, report)
                     builder = _Batch(clusterer, neardup, report, embedder, on_embedded)
                     analyser = ArticleAnalyser(
                         AnalysisSettings(
