@@ -276,6 +276,17 @@ def test_order_spread_runs_the_offline_baseline_once(
     assert len(spreads["tfidf-agglomerative"].bcubed_f1) == 4
 
 
+def test_a_file_without_articles_is_an_error_not_a_perfect_score(tmp_path: Path) -> None:
+    from broadsheet.eval.datafiles import EvalDataError
+
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"story_id": 1, "docs": []}\n', encoding="utf-8")
+    with pytest.raises(EvalDataError, match="no articles to cluster"):
+        evaluate_clustering(path)
+    with pytest.raises(EvalDataError, match="no articles to cluster"):
+        order_spread(path, 2)
+
+
 def test_evaluate_runs_on_a_small_file(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     _write(path)

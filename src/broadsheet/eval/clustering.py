@@ -448,6 +448,8 @@ def evaluate_clustering(
     of systems.
     """
     docs, notes = read_stories(path, limit, body_chars)
+    if not docs:  # every score would be a vacuous 1.0
+        raise EvalDataError(f"{path}: no articles to cluster")
     ordered = stream_order(docs, seed)
     gold = {g.doc.id: g.gold for g in docs}
     report = ClusteringReport(
@@ -512,6 +514,8 @@ def order_spread(
     if orders < 1:
         raise ValueError("orders must be at least 1")
     docs = read_stories(path, limit, body_chars)[0]
+    if not docs:
+        raise EvalDataError(f"{path}: no articles to cluster")
     gold = {g.doc.id: g.gold for g in docs}
     remembered: Embedder | None = None
     if embedder is not None:  # each article through the model once, not once per order
