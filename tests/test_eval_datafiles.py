@@ -53,6 +53,26 @@ def test_each_eval_command_says_which_line_is_bad_in_one_line(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("clustering", "no articles to cluster"),
+        ("build", "no articles to build"),
+        ("sections", "no articles with a category to score"),
+        ("briefs", "no stories with articles to brief"),
+    ],
+)
+def test_each_eval_command_refuses_a_file_with_nothing_to_score(
+    tmp_path: Path, command: str, message: str
+) -> None:
+    # Before, each printed a table of vacuous scores (1.000, or 0 of 0) and exit 0.
+    path = tmp_path / "empty.jsonl"
+    path.write_text('{"story_id": 1, "category": "world", "docs": []}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", command, str(path)])
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
 def test_eval_attributions_on_a_directory_without_the_corpus_is_one_line(
     tmp_path: Path,
 ) -> None:

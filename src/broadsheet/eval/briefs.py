@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from broadsheet.eval.datafiles import json_lines
+from broadsheet.eval.datafiles import EvalDataError, json_lines
 from broadsheet.stories.rank import normalise_lean
 from broadsheet.write.briefing import BriefArticle, compose_briefing
 from broadsheet.write.faithfulness import check_briefing
@@ -316,6 +316,8 @@ def evaluate_briefs(path: Path, *, limit: int | None = None) -> BriefsReport:
         if story.get("title"):
             heads["broadsheet"].append(score(story["title"], main.headline))
             heads["first-doc-title"].append(score(story["title"], arts[0].title))
+    if not report.stories:  # every rate would be 0 of 0
+        raise EvalDataError(f"{path}: no stories with articles to brief")
     if report.with_reference:
         report.rouge = {b: {n: _mean(r) for n, r in s.items()} for b, s in systems.items()}
         report.rouge_whole = {b: {n: _mean(r) for n, r in s.items()} for b, s in whole.items()}

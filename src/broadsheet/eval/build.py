@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 
 from broadsheet.eval.clustering import load_stories, synthetic_stream
+from broadsheet.eval.datafiles import EvalDataError
 from broadsheet.eval.timing import peak_rss_mb
 from broadsheet.ingest_records import ingest_records
 from broadsheet.models import ExtractedArticle, Outlet
@@ -172,6 +173,8 @@ def benchmark_build(
             docs = _stored_docs(store)
         finally:
             store.close()
+        if not docs:  # nothing to time: a table of zeros would say nothing
+            raise EvalDataError("no articles to build: " + ", ".join(map(str, paths)))
         copy = Path(tmp) / "bench-parallel.db"
         shutil.copyfile(db, copy)
         built, report, stories = _timed_build(db, 1, progress)

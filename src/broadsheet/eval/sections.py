@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from broadsheet.eval.datafiles import json_lines
+from broadsheet.eval.datafiles import EvalDataError, json_lines
 from broadsheet.stories.sections import SECTIONS, classify_section, story_section
 
 CATEGORY_TO_SECTION: dict[str, str] = {
@@ -186,6 +186,8 @@ def evaluate_sections(path: Path) -> SectionReport:
     seconds = time.perf_counter() - start
 
     confusion: dict[str, dict[str, int]] = {}
+    if not article_gold:  # no article of a known category: nothing to score
+        raise EvalDataError(f"{path}: no articles with a category to score")
     for g, p in zip(article_gold, article_pred, strict=True):
         row = confusion.setdefault(g, {})
         row[p] = row.get(p, 0) + 1
