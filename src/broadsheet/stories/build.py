@@ -132,6 +132,7 @@ def _rebuild_neardup(session: Session, snapshot: bytes) -> tuple[NearDuplicateIn
         .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
         .where(StoryArticleRow.near_duplicate_of.is_(None))
         .order_by(ArticleRow.id)
+        .execution_options(yield_per=500)  # two weeks of texts: not all in memory at once
     )
     if since is not None:  # an article's time is never after it was stored
         query = query.where(ArticleRow.created_at >= since)
