@@ -414,7 +414,9 @@ def feeds_import(
         for entry in entries:
             if not entry.url.lower().startswith(("http://", "https://")):
                 skipped += 1
-                err_console.print(f"skipped {entry.url!r}: not an http(s) URL", highlight=False)
+                err_console.print(
+                    f"skipped {_shown(entry.url)}: not an http(s) URL", highlight=False
+                )
                 continue
             # A feed's own category attribute names its section; without one, the
             # innermost folder does (feed readers group by topic folders).
@@ -1391,10 +1393,16 @@ def _warn_unreadable_dates(path: Path, records: list[dict[str, Any]], docs: list
         first = unread[0]
         err_console.print(
             f"{path}: {len(unread)} article(s) with an unreadable \"published\" (first: id "
-            f"{str(first['id'])!r}, {first['published']!r}) were taken as undated; use ISO "
-            "8601 (2026-12-07T09:30:00Z) or Unix seconds.",
+            f"{_shown(first['id'])}, {_shown(first['published'])}) were taken as undated; use "
+            "ISO 8601 (2026-12-07T09:30:00Z), RFC 2822 or Unix seconds.",
             highlight=False, markup=False,
         )
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """A value as a message quotes it: repr, cut short (a field may hold megabytes)."""
+    text = repr(value if isinstance(value, str) else str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
@@ -1417,7 +1425,7 @@ def _read_jsonl(path: Path) -> tuple[list[dict[str, Any]], int]:
                 raise ValueError('expected a JSON object with an "id"')
             doc_id = str(record["id"])
             if doc_id in first_line:
-                raise ValueError(f"id {doc_id!r} already on line {first_line[doc_id]}")
+                raise ValueError(f"id {_shown(doc_id)} already on line {first_line[doc_id]}")
         except UnicodeDecodeError as exc:
             bad += 1
             err_console.print(
