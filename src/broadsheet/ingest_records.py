@@ -73,7 +73,8 @@ def read_records(path: Path) -> Iterator[Record]:
                         "published": doc.get("date") or doc.get("published") or obj.get("date"),
                         "lean": doc.get("lean"),
                     }
-                    yield Record(f"{where}#{merged['id']}", merged)
+                    # The id names the record in messages: cut short (a field may be huge).
+                    yield Record(f"{where}#{str(merged['id'])[:60]}", merged)
             else:
                 yield Record(where, obj)
 
