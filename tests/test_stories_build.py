@@ -471,6 +471,43 @@ def test_a_near_duplicate_index_saved_with_another_hash_is_rebuilt_from_the_stor
     assert later.articles == 1 and later.neardup_rebuilt is None  # saved with today's hash
 
 
+def test_an_imported_article_without_a_date_is_clustered_undated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An imported file's articles are stored within seconds of each other: taken as one
+    # moment, ingested AllSides roundups (undated) over-merged, B³ F1 0.554 against 0.766.
+    # A fetched article's storing time still stands in for a missing date.
+    import json
+
+    from broadsheet.ingest_records import ingest_records
+
+    seen: dict[str, object] = {}
+    real_add = OnlineClusterer.add
+
+    def spy(self: OnlineClusterer, doc, features=None):  # type: ignore[no-untyped-def]
+        seen[doc.title] = doc.published
+        return real_add(self, doc, features)
+
+    monkeypatch.setattr(OnlineClusterer, "add", spy)
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    records = tmp_path / "archive.jsonl"
+    records.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "1", "title": "Undated import", "text": "A report without a date."},
+        {"id": "2", "title": "Dated import", "text": "A report with one.",
+         "published": "2026-03-02T08:00:00Z"},
+    ]) + "\n", encoding="utf-8")
+    ingest_records(store, [records])
+    with store.session() as session:
+        save_article(session, ExtractedArticle(title="Fetched", paragraphs=["From a feed."]),
+                     url="https://wire.example/fetched")
+    build_stories(store)
+    assert seen["Undated import"] is None
+    assert seen["Dated import"] == datetime(2026, 3, 2, 8, tzinfo=UTC)
+    assert seen["Fetched"] is not None  # stored minutes after it was published
+    with store.session() as session:  # a story still has a time to be listed by
+        assert None not in set(session.scalars(select(StoryRow.last_published)))
+
+
 def test_the_builds_alias_map_follows_merges_as_the_store_does(tmp_path: Path) -> None:
     from broadsheet.stories.build import _Batch
 

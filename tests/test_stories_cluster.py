@@ -334,6 +334,21 @@ def test_undated_articles_use_the_clock() -> None:
     assert got["v2"].story_id == story_id_for("v1")
 
 
+def test_an_undated_article_in_a_dated_stream_counts_only_the_timeless_part() -> None:
+    # Placed at the clock, an undated article looked simultaneous with the newest story,
+    # so an imported undated archive after a day of fetched news joined at full strength.
+    strike = ClusterDoc("u1", "Harbour strike closes Pelmar port",
+                        "Dock workers in Pelmar walked out on Monday over pay, closing the "
+                        "port to container ships and ferries for the day.", at(0))
+    ferries = ClusterDoc("u2", "Pelmar ferries cancelled",
+                         "Dock workers in Pelmar walked out on Monday over pay; ferries were "
+                         "cancelled and travellers told to expect delays.", at(0))
+    dated = run([strike, ferries])[1]
+    undated = run([strike, replace(ferries, published=None)])[1]
+    assert dated.similarity > 0.4 and not dated.new_story
+    assert undated.similarity == pytest.approx(dated.similarity * ClusterConfig().decay_floor)
+
+
 def test_a_story_closed_then_matched_strongly_reopens_under_its_id() -> None:
     clusterer = OnlineClusterer()
     for doc in VOLCANO:

@@ -207,7 +207,7 @@ class _Article:
 
     __slots__ = (
         "column", "dense", "headline", "lookup", "names", "outlet", "svec", "t", "title_names",
-        "tvec", "vec",
+        "tvec", "undated", "vec",
     )
 
     def __init__(
@@ -239,6 +239,8 @@ class _Article:
         # headline holds two or three, so the name tests ask it to share only one (two,
         # as a whole article with a dozen is asked, refused most of its own story).
         self.title_names = title_names
+        # No date of its own (``t`` is then the clock's): no time evidence either way.
+        self.undated = False
 
     def name_lookup(self, n: int) -> list[str]:
         """The ``n`` heaviest name-like terms (for the index of remembered stories)."""
@@ -390,9 +392,11 @@ class OnlineClusterer:
                 self._date_undated(t)
             self._clock = t
             self._expire()
-        if t is None:
+        undated = t is None
+        if undated:
             t = self._clock
         art = self._vectorise(doc, t, features)
+        art.undated = undated
 
         scored = self._score(self._postings, self._active, art, decay=True)
         if art.column is not None:
@@ -408,7 +412,7 @@ class OnlineClusterer:
         # headline about it) is joined as a closed one would be reopened.
         for sim, seq, cos, tcos in scored:
             story = self._active[seq]
-            dated = t is not None and story.first is not None  # else no decay to undo
+            dated = not art.undated and t is not None and story.first is not None
             if (cos if dated else sim) >= cfg.reopen_threshold and self._about(
                 art, story, tcos
             ):
@@ -696,6 +700,7 @@ class OnlineClusterer:
         """(similarity, seq, undecayed similarity, title cosine) of the best candidates,
         best first."""
         vec, tvec, headline, t = art.svec, art.tvec, art.headline, art.t
+        timeless = t is None or art.undated
         acc: dict[int, float] = {}
         get = acc.get
         # Remembered stories are indexed by their name-like terms only (reopening and
@@ -742,8 +747,10 @@ class OnlineClusterer:
                     cos = (1.0 - cfg.dense_weight) * cos + cfg.dense_weight * lift
             sim = cos
             if decay:
-                if t is None or story.first is None:
-                    sim *= floor  # no time evidence: only the part that never decays
+                if timeless or story.first is None:
+                    # No time evidence: only the part that never decays. An undated article
+                    # placed at the clock is no evidence of being simultaneous with it.
+                    sim *= floor
                 else:
                     gap = story.first - t if t < story.first else max(0.0, t - story.last)
                     if gap:
