@@ -223,6 +223,7 @@ class _Article:
         outlet: str | None = None,
         column: int | None = None,
         title_names: bool = False,
+        undated: bool = False,
     ) -> None:
         self.vec = vec  # unit vector, added to the centroid
         self.svec = svec  # the same with never-seen terms damped: used for scoring
@@ -240,7 +241,7 @@ class _Article:
         # as a whole article with a dozen is asked, refused most of its own story).
         self.title_names = title_names
         # No date of its own (``t`` is then the clock's): no time evidence either way.
-        self.undated = False
+        self.undated = undated
 
     def name_lookup(self, n: int) -> list[str]:
         """The ``n`` heaviest name-like terms (for the index of remembered stories)."""
@@ -392,11 +393,9 @@ class OnlineClusterer:
                 self._date_undated(t)
             self._clock = t
             self._expire()
-        undated = t is None
-        if undated:
+        if t is None:
             t = self._clock
         art = self._vectorise(doc, t, features)
-        art.undated = undated
 
         scored = self._score(self._postings, self._active, art, decay=True)
         if art.column is not None:
@@ -412,7 +411,7 @@ class OnlineClusterer:
         # headline about it) is joined as a closed one would be reopened.
         for sim, seq, cos, tcos in scored:
             story = self._active[seq]
-            dated = not art.undated and t is not None and story.first is not None
+            dated = not art.undated and story.first is not None  # else no decay to undo
             if (cos if dated else sim) >= cfg.reopen_threshold and self._about(
                 art, story, tcos
             ):
@@ -636,7 +635,9 @@ class OnlineClusterer:
             )
         dense = _unit_dense(doc.embedding)
         if not features.terms:
-            return _Article({}, {}, {}, set(), [], t, {}, dense, doc.outlet)
+            return _Article(
+                {}, {}, {}, set(), [], t, {}, dense, doc.outlet, undated=doc.published is None
+            )
         terms = features.terms
         table = self._idf
         df = table.add_document(features.buckets)
@@ -684,7 +685,7 @@ class OnlineClusterer:
         column = headline_key(title_terms) if cfg.recurring_gap_hours and doc.outlet else None
         return _Article(
             vec, svec, tvec, names, lookup, t, headline, dense, doc.outlet, column,
-            features.title_names,
+            features.title_names, doc.published is None,
         )
 
     # ------------------------------------------------------------------ matching
@@ -700,7 +701,7 @@ class OnlineClusterer:
         """(similarity, seq, undecayed similarity, title cosine) of the best candidates,
         best first."""
         vec, tvec, headline, t = art.svec, art.tvec, art.headline, art.t
-        timeless = t is None or art.undated
+        timeless = art.undated  # (``t`` is None only for an undated article)
         acc: dict[int, float] = {}
         get = acc.get
         # Remembered stories are indexed by their name-like terms only (reopening and
