@@ -284,6 +284,25 @@ def test_unrelated_story_does_not_join_the_thread() -> None:
     assert got[2].new_story and got[2].thread_id == got[2].story_id
 
 
+def test_a_story_sharing_only_the_places_is_no_sequel() -> None:
+    # Four days after the talks were announced, a chess result shares the two countries'
+    # names and little else (cosine 0.15 with the talks). At the old thread threshold
+    # (0.12) it became the next chapter of the talks' timeline; a sequel told in other
+    # words, the walkout (0.18), still is.
+    chess = ClusterDoc(
+        "c1",
+        "Chess open ends with an upset",
+        "Lindqvist of Norland took the chess open title on Sunday, beating the top seed "
+        "Haddad of Sudria in a long endgame watched by a full hall at the Palais.",
+        at(24 * 4),
+        "Morning Star",
+    )
+    got = run([*TALKS[:2], chess])[-1]
+    assert got.new_story and got.thread_id == got.story_id
+    loose = run([*TALKS[:2], chess], ClusterConfig(thread_threshold=0.12))[-1]
+    assert loose.thread_id == story_id_for("t1")  # what the old threshold did
+
+
 def test_without_dates_a_thread_needs_more_than_a_dated_one() -> None:
     # With dates, the walkout follows the talks within the thread window. Without them
     # nothing bounds a thread in time, so (as for joining) only the never-decaying part

@@ -1649,7 +1649,10 @@ def eval_clustering(
         ),
     ] = None,
 ) -> None:
-    """Pairwise and B-cubed P/R/F1 vs TF-IDF+agglomerative and title-Jaccard baselines."""
+    """Pairwise and B-cubed P/R/F1 vs TF-IDF+agglomerative and title-Jaccard baselines.
+
+    Row "broadsheet threads": the same run's threads (stories of one developing matter).
+    """
     from broadsheet.eval.clustering import (
         benchmark_throughput,
         evaluate_clustering,

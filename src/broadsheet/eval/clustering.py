@@ -15,6 +15,9 @@ Protocol, so that nothing about the gold grouping leaks into the stream:
 Systems, each fed that same order:
 
 * ``broadsheet``: ``OnlineClusterer`` with its default ``ClusterConfig``;
+* ``broadsheet threads``: the same run's threads (each article labelled with its story's
+  thread): coarser than stories by design, so a check of threads against storyline gold,
+  not a rival system;
 * ``tfidf-agglomerative``: scikit-learn ``TfidfVectorizer`` (English stop words, sublinear
   tf) over title + text, ``AgglomerativeClustering`` with cosine distance, average linkage
   and ``distance_threshold`` (offline: it sees every article at once);
@@ -296,6 +299,39 @@ def cluster_broadsheet(
     return out
 
 
+def cluster_broadsheet_threads(
+    docs: list[GoldDoc], config: ClusterConfig | None = None
+) -> dict[str, str]:
+    """Our clusterer's *threads*, fed in the given order: each article's story's thread id.
+
+    Threads link the stories of one developing matter, so they are coarser than stories:
+    scored against gold storylines (giveme-newscluster) they should do at least as well
+    as the stories, against gold events (allsides-roundups) no better. Merges move the
+    absorbed story's whole thread to the survivor's, as the clusterer and the store do.
+    """
+    clusterer = OnlineClusterer(config or ClusterConfig())
+    story_of: dict[str, str] = {}
+    thread_of: dict[str, str] = {}  # story id -> its thread id, as last known
+    alias: dict[str, str] = {}
+    for g in docs:
+        a = clusterer.add(g.doc)
+        story_of[g.doc.id] = a.story_id
+        if a.merged_from:
+            moved = {thread_of[old] for old in a.merged_from} - {a.thread_id}
+            for old in a.merged_from:
+                alias[old] = a.story_id
+            for sid, thread in thread_of.items():
+                if thread in moved:
+                    thread_of[sid] = a.thread_id
+        thread_of[a.story_id] = a.thread_id
+    out: dict[str, str] = {}
+    for doc_id, sid in story_of.items():
+        while sid in alias:
+            sid = alias[sid]
+        out[doc_id] = thread_of[sid]
+    return out
+
+
 class BaselineSkipped(Exception):
     """A baseline that cannot run on this set (the reason is the message)."""
 
@@ -420,6 +456,7 @@ def default_systems(
     systems: dict[str, ClusterFn] = {"broadsheet": cluster_broadsheet}
     if embedder is not None:
         systems["broadsheet+embeddings"] = cluster_broadsheet_embedded(embedder)
+    systems["broadsheet threads"] = cluster_broadsheet_threads
     systems["tfidf-agglomerative"] = functools.partial(
         cluster_tfidf_agglomerative, max_articles=agglomerative_limit
     )
