@@ -167,6 +167,29 @@ def test_cluster_command_groups_events_and_reports_bad_lines(tmp_path: Path) -> 
     assert again.stdout == result.stdout  # stable ids
 
 
+def test_cluster_prints_each_articles_thread(tmp_path: Path) -> None:
+    # Talks announced, then a walkout eight days later: two stories, one thread.
+    rows = [
+        {"id": "a", "title": "Norland and Sudria agree to hold ceasefire talks in Geneva",
+         "text": "Norland and Sudria will hold ceasefire talks in Geneva next week, minister "
+         "Anna Kessler said. Omar Faisal said Sudria would attend.",
+         "published": "2021-03-01T09:00:00Z"},
+        {"id": "b", "title": "Walkout as shelling resumes",
+         "text": "Faisal walked out of the ceasefire talks in Geneva accusing Kessler of bad "
+         "faith, as shelling resumed between Norland and Sudria.",
+         "published": "2021-03-09T09:00:00Z"},
+    ]
+    path = tmp_path / "talks.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    got = [json.loads(line) for line in invoke("cluster", "--json", str(path)).stdout.splitlines()]
+    assert [set(r) for r in got] == [{"id", "story", "thread"}] * 2
+    assert got[0]["story"] != got[1]["story"]
+    assert got[0]["thread"] == got[1]["thread"] == got[0]["story"]
+    table = runner.invoke(app, ["cluster", str(path)], env={"COLUMNS": "200"}).stdout
+    assert "2 articles in 2 stories, 1 following on from another" in table
+    assert f"{got[1]['story']} │ {got[0]['story']} │" in table  # the walkout follows the talks
+
+
 def test_cluster_reads_unix_times_and_says_which_dates_it_could_not_read(
     tmp_path: Path,
 ) -> None:

@@ -22,6 +22,8 @@ from broadsheet.stories.cluster import (
     ClusterDoc,
     OnlineClusterer,
     cluster_documents,
+    group_documents,
+    resolve_assignments,
     story_id_for,
 )
 from broadsheet.stories.text import (
@@ -496,6 +498,46 @@ def test_stories_that_followed_a_merged_story_join_the_survivors_thread() -> Non
     for model in (clusterer, restored):
         threads = {story.id: story.thread for story in model._active.values()}
         assert threads == {a.story_id: a.thread_id, t.story_id: a.thread_id}
+
+
+_NAMES = ["Quorn", "Vellar", "Ostrada", "Pinnacle", "Brightmoor", "Calder", "Tessaly"]
+_WORDS = ["harbour", "council", "ferry", "strike", "budget", "flood", "vote", "bridge"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(_NAMES), min_size=2, max_size=4, unique=True),
+            st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3, unique=True),
+            st.integers(min_value=0, max_value=24 * 20),  # hours
+        ),
+        min_size=1, max_size=40,
+    )
+)
+def test_resolved_threads_are_the_clusterers_own(
+    articles: list[tuple[list[str], list[str], int]],
+) -> None:
+    # Stories join, close, reopen, merge and thread; what ``resolve_assignments`` makes of
+    # the assignments must be what the clusterer itself holds at the end.
+    docs = [
+        ClusterDoc(
+            f"d{n}", " ".join(names[:2] + words).capitalize(),
+            f"{' '.join(names)} said the {' and '.join(words)} plans go ahead. "
+            f"{names[0]} met {names[-1]} about the {words[0]}.",
+            at(hours),
+        )
+        for n, (names, words, hours) in enumerate(sorted(articles, key=lambda a: a[2]))
+    ]
+    config = ClusterConfig(merge_threshold=0.3, thread_threshold=0.05)
+    clusterer = OnlineClusterer(config)
+    grouping = resolve_assignments(clusterer.add(d) for d in docs)
+    pools = (clusterer._active, clusterer._memory)
+    held = {story.id: story.thread for pool in pools for story in pool.values()}
+    assert set(grouping.story.values()) == set(held)  # merged-away ids resolved
+    assert all(grouping.thread[d] == held[story] for d, story in grouping.story.items())
+    assert set(grouping.thread.values()) <= set(held)  # a thread's root is a live story
+    assert group_documents(docs, config) == grouping
 
 
 # A body that is all boilerplate (a copyright notice), with names of its own.

@@ -1329,8 +1329,9 @@ def cluster(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     embeddings: Annotated[Path | None, typer.Option(help=_EMBEDDINGS_HELP)] = None,
 ) -> None:
-    """Group articles into stories: prints {"id","story"} per article, in input order."""
-    from broadsheet.stories.cluster import ClusterDoc, cluster_documents
+    """Group articles into stories and threads: prints {"id","story","thread"} per article,
+    in input order (a thread is the story a developing matter started with)."""
+    from broadsheet.stories.cluster import ClusterDoc, group_documents
     from broadsheet.stories.embed import EmbeddingFailures, embed_documents
 
     records, bad = _read_jsonl(path)
@@ -1349,20 +1350,32 @@ def cluster(
             )
     if failures.count:
         err_console.print(failures.warning(), highlight=False)
-    stories = cluster_documents(docs)
+    grouping = group_documents(docs)
+    stories, threads = grouping.story, grouping.thread
     if as_json:
         for doc in docs:
-            _emit_json({"id": doc.id, "story": stories[doc.id]})
+            _emit_json({"id": doc.id, "story": stories[doc.id], "thread": threads[doc.id]})
     else:
         groups: dict[str, list[ClusterDoc]] = {}
         for doc in docs:
             groups.setdefault(stories[doc.id], []).append(doc)
-        table = Table(title=f"{len(docs)} articles in {len(groups)} stories")
+        followed = sum(1 for story_id in groups if threads[groups[story_id][0].id] != story_id)
+        table = Table(
+            title=f"{len(docs)} articles in {len(groups)} stories"
+            + (f", {followed} following on from another" if followed else ""),
+            caption="follows: the first story of its thread (one developing matter)"
+            if followed else None,
+        )
         table.add_column("story")
+        table.add_column("follows")
         table.add_column("articles", justify="right")
         table.add_column("titles", overflow="fold")
         for story_id, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-            table.add_row(story_id, str(len(members)), " | ".join(d.title for d in members[:4]))
+            thread = threads[members[0].id]
+            table.add_row(
+                story_id, "" if thread == story_id else thread, str(len(members)),
+                " | ".join(d.title for d in members[:4]),
+            )
         console.print(table)
     if bad:
         raise typer.Exit(1)

@@ -63,6 +63,7 @@ from broadsheet.stories.cluster import (
     ClusterDoc,
     OnlineClusterer,
     default_processes,
+    resolve_assignments,
 )
 from broadsheet.stories.embed import (
     DTYPES,
@@ -285,18 +286,7 @@ def cluster_broadsheet(
 ) -> dict[str, str]:
     """Our online clusterer, fed in the given order; merged ids resolved to survivors."""
     clusterer = OnlineClusterer(config or ClusterConfig())
-    out: dict[str, str] = {}
-    alias: dict[str, str] = {}
-    for g in docs:
-        a = clusterer.add(g.doc)
-        out[g.doc.id] = a.story_id
-        for old in a.merged_from:
-            alias[old] = a.story_id
-    for doc_id, sid in out.items():
-        while sid in alias:
-            sid = alias[sid]
-        out[doc_id] = sid
-    return out
+    return resolve_assignments(clusterer.add(g.doc) for g in docs).story
 
 
 def cluster_broadsheet_threads(
@@ -306,30 +296,10 @@ def cluster_broadsheet_threads(
 
     Threads link the stories of one developing matter, so they are coarser than stories:
     scored against gold storylines (giveme-newscluster) they should do at least as well
-    as the stories, against gold events (allsides-roundups) no better. Merges move the
-    absorbed story's whole thread to the survivor's, as the clusterer and the store do.
+    as the stories, against gold events (allsides-roundups) no better.
     """
     clusterer = OnlineClusterer(config or ClusterConfig())
-    story_of: dict[str, str] = {}
-    thread_of: dict[str, str] = {}  # story id -> its thread id, as last known
-    alias: dict[str, str] = {}
-    for g in docs:
-        a = clusterer.add(g.doc)
-        story_of[g.doc.id] = a.story_id
-        if a.merged_from:
-            moved = {thread_of[old] for old in a.merged_from} - {a.thread_id}
-            for old in a.merged_from:
-                alias[old] = a.story_id
-            for sid, thread in thread_of.items():
-                if thread in moved:
-                    thread_of[sid] = a.thread_id
-        thread_of[a.story_id] = a.thread_id
-    out: dict[str, str] = {}
-    for doc_id, sid in story_of.items():
-        while sid in alias:
-            sid = alias[sid]
-        out[doc_id] = thread_of[sid]
-    return out
+    return resolve_assignments(clusterer.add(g.doc) for g in docs).thread
 
 
 class BaselineSkipped(Exception):

@@ -1161,15 +1161,52 @@ def default_processes() -> int:
     return min(2, os.cpu_count() or 1)
 
 
-def cluster_documents(
+@dataclass(frozen=True)
+class Grouping:
+    """Where a run put each article: doc id -> story id and doc id -> thread id, merged
+    ids resolved to their survivors."""
+
+    story: dict[str, str]
+    thread: dict[str, str]
+
+
+def resolve_assignments(assignments: Iterable[Assignment]) -> Grouping:
+    """Each article's final story and thread from a run's assignments, in order.
+
+    A merge absorbs stories into a survivor (their ids become aliases) and moves every
+    story on an absorbed story's thread to the survivor's thread, as the clusterer and the
+    store do; a story's thread is otherwise the one its latest assignment reported."""
+    story_of: dict[str, str] = {}
+    thread_of: dict[str, str] = {}  # story id -> its thread, as last known
+    alias: dict[str, str] = {}
+    for a in assignments:
+        story_of[a.doc_id] = a.story_id
+        if a.merged_from:
+            moved = {thread_of[old] for old in a.merged_from if old in thread_of}
+            moved.discard(a.thread_id)
+            for old in a.merged_from:
+                alias[old] = a.story_id
+            if moved:
+                for sid, thread in thread_of.items():
+                    if thread in moved:
+                        thread_of[sid] = a.thread_id
+        thread_of[a.story_id] = a.thread_id
+    story: dict[str, str] = {}
+    for doc_id, sid in story_of.items():
+        while sid in alias:
+            sid = alias[sid]
+        story[doc_id] = sid
+    return Grouping(story, {doc_id: thread_of[sid] for doc_id, sid in story.items()})
+
+
+def group_documents(
     docs: Iterable[ClusterDoc],
     config: ClusterConfig = ClusterConfig(),
     *,
     processes: int | None = None,
-) -> dict[str, str]:
-    """Doc id -> story id, clustering in time order: sorted by (published, id), undated
-    articles first (their time is unknown, so they sort as the earliest). Ids of stories
-    merged away are resolved to their survivors.
+) -> Grouping:
+    """Each article's story and thread, clustering in time order: sorted by (published,
+    id), undated articles first (their time is unknown, so they sort as the earliest).
 
     ``processes`` as in ``OnlineClusterer.add_many`` (the result is the same); by default
     2 when there are ``PARALLEL_MIN_DOCS`` articles or more and two CPUs, else 1."""
@@ -1181,15 +1218,14 @@ def cluster_documents(
     ordered = sorted(docs, key=order)
     if processes is None:
         processes = default_processes() if len(ordered) >= PARALLEL_MIN_DOCS else 1
-    clusterer = OnlineClusterer(config)
-    out: dict[str, str] = {}
-    alias: dict[str, str] = {}
-    for doc, a in zip(ordered, clusterer.add_many(ordered, processes=processes), strict=True):
-        out[doc.id] = a.story_id
-        for old in a.merged_from:
-            alias[old] = a.story_id
-    for doc_id, story_id in out.items():
-        while story_id in alias:
-            story_id = alias[story_id]
-        out[doc_id] = story_id
-    return out
+    return resolve_assignments(OnlineClusterer(config).add_many(ordered, processes=processes))
+
+
+def cluster_documents(
+    docs: Iterable[ClusterDoc],
+    config: ClusterConfig = ClusterConfig(),
+    *,
+    processes: int | None = None,
+) -> dict[str, str]:
+    """Doc id -> story id (``group_documents`` without the threads)."""
+    return group_documents(docs, config, processes=processes).story
