@@ -207,3 +207,25 @@ def test_cluster_reads_unix_times_and_says_which_dates_it_could_not_read(
     assert [json.loads(r)["id"] for r in result.stdout.splitlines()] == [r["id"] for r in rows]
     assert result.stderr.count("\n") == 1 and len(result.stderr) < 400  # not the megabyte
     assert "3 article(s) with an unreadable \"published\" (first: id 'typo'" in result.stderr
+
+
+def test_every_commands_help_is_wrapped_by_the_terminal_not_the_source() -> None:
+    # Typer's rich help keeps a docstring's line breaks inside a paragraph (and the command
+    # list shows the first paragraph with them), so a paragraph wrapped in the source
+    # printed as ragged half lines. Each paragraph is one source line.
+    import inspect
+
+    import typer
+
+    def commands(group, path):  # type: ignore[no-untyped-def]
+        for name, sub in getattr(group, "commands", {}).items():
+            if getattr(sub, "commands", None):
+                yield from commands(sub, [*path, name])
+            else:
+                yield " ".join([*path, name]), sub
+
+    ragged = [
+        name for name, command in commands(typer.main.get_command(app), [])
+        if any("\n" in p for p in inspect.cleandoc(command.help or "").split("\n\n"))
+    ]
+    assert ragged == []

@@ -224,8 +224,9 @@ def ingest(
 ) -> None:
     """Extract local pages and store them as articles (duplicates are recognised).
 
-    ``.jsonl`` files hold already-extracted articles (the `cluster` input, or story-grouped
-    records with "docs") and are stored as they are.
+    .jsonl files hold already-extracted articles, stored as they are.
+
+    (The `cluster` input, or story-grouped records with "docs".)
     """
     from broadsheet.ingest import IngestOutcome, IngestReport
     from broadsheet.ingest import ingest as ingest_pages
@@ -1182,8 +1183,10 @@ def build(
         ),
     ] = None,
 ) -> None:
-    """Update the stories from the stored articles (incremental; safe to interrupt; a
-    second build started meanwhile stops with one line, changing nothing)."""
+    """Update the stories from the stored articles (incremental; safe to interrupt).
+
+    A second build started meanwhile stops with one line, changing nothing.
+    """
     _build(batch_size, embeddings, processes, conflict_fails=True)
 
 
@@ -1329,8 +1332,10 @@ def cluster(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     embeddings: Annotated[Path | None, typer.Option(help=_EMBEDDINGS_HELP)] = None,
 ) -> None:
-    """Group articles into stories and threads: prints {"id","story","thread"} per article,
-    in input order (a thread is the story a developing matter started with)."""
+    """Group articles into stories and threads: {"id","story","thread"} per article.
+
+    Printed in input order. A thread is the first story of a developing matter.
+    """
     from broadsheet.stories.cluster import ClusterDoc, group_documents
     from broadsheet.stories.embed import EmbeddingFailures, embed_documents
 
@@ -1734,8 +1739,12 @@ def eval_build(
         ),
     ] = None,
 ) -> None:
-    """How long `broadsheet build` takes over these files' articles (stored in a temporary
-    store first), in one process and with a worker process, next to clustering alone."""
+    """How long `broadsheet build` takes over these files' articles, next to clustering.
+
+    The articles are stored in a temporary store first.
+
+    The build runs in one process, then with a worker process.
+    """
     from broadsheet.eval.build import benchmark_build
 
     for path in paths:
@@ -1777,8 +1786,10 @@ def eval_serving(
     workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="The results as JSON.")] = False,
 ) -> None:
-    """Story-page latency under load on loopback (wrk): cold, warm, and just after a build
-    (with and without serving the previous pages while they render again)."""
+    """Story-page latency under load on loopback (wrk): cold, warm, just after a build.
+
+    After a build: with and without serving the previous pages while they render again.
+    """
     import dataclasses
 
     from broadsheet.eval.serving import benchmark_story_pages, load_markdown
