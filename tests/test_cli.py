@@ -167,18 +167,23 @@ def test_cluster_command_groups_events_and_reports_bad_lines(tmp_path: Path) -> 
     assert again.stdout == result.stdout  # stable ids
 
 
+# Talks announced, then a walkout eight days later: two stories, one thread.
+TALKS_ROWS = [
+    {"id": "a", "title": "Norland and Sudria agree to hold ceasefire talks in Geneva",
+     "text": "Norland and Sudria will hold ceasefire talks in Geneva next week, minister "
+     "Anna Kessler said. Omar Faisal said Sudria would attend.",
+     "published": "2021-03-01T09:00:00Z", "outlet": "Daily Ledger",
+     "url": "https://ledger.example/talks"},
+    {"id": "b", "title": "Walkout as shelling resumes",
+     "text": "Faisal walked out of the ceasefire talks in Geneva accusing Kessler of bad "
+     "faith, as shelling resumed between Norland and Sudria.",
+     "published": "2021-03-09T09:00:00Z", "outlet": "Morning Star",
+     "url": "https://star.example/walkout"},
+]
+
+
 def test_cluster_prints_each_articles_thread(tmp_path: Path) -> None:
-    # Talks announced, then a walkout eight days later: two stories, one thread.
-    rows = [
-        {"id": "a", "title": "Norland and Sudria agree to hold ceasefire talks in Geneva",
-         "text": "Norland and Sudria will hold ceasefire talks in Geneva next week, minister "
-         "Anna Kessler said. Omar Faisal said Sudria would attend.",
-         "published": "2021-03-01T09:00:00Z"},
-        {"id": "b", "title": "Walkout as shelling resumes",
-         "text": "Faisal walked out of the ceasefire talks in Geneva accusing Kessler of bad "
-         "faith, as shelling resumed between Norland and Sudria.",
-         "published": "2021-03-09T09:00:00Z"},
-    ]
+    rows = TALKS_ROWS
     path = tmp_path / "talks.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     got = [json.loads(line) for line in invoke("cluster", "--json", str(path)).stdout.splitlines()]
@@ -188,6 +193,43 @@ def test_cluster_prints_each_articles_thread(tmp_path: Path) -> None:
     table = runner.invoke(app, ["cluster", str(path)], env={"COLUMNS": "200"}).stdout
     assert "2 articles in 2 stories, 1 following on from another" in table
     assert f"{got[1]['story']} │ {got[0]['story']} │" in table  # the walkout follows the talks
+
+
+def test_cluster_takes_the_thresholds_and_windows_of_the_config(tmp_path: Path) -> None:
+    rows = TALKS_ROWS
+    path = tmp_path / "talks.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    config = tmp_path / "broadsheet.toml"
+    config.write_text("[stories]\nthread_days = 5\n")  # the walkout came 8 days later
+    got = invoke("--config", str(config), "cluster", "--json", str(path))
+    threads = [json.loads(line)["thread"] for line in got.stdout.splitlines()]
+    assert threads[0] != threads[1]
+    config.write_text("[stories]\nthread_days = 'long'\n")
+    bad = invoke("--config", str(config), "cluster", "--json", str(path))
+    assert bad.exit_code == 1 and bad.stdout == ""
+    assert "stories.thread_days must be a number from 0 to 3650, got 'long'" in bad.stderr
+
+
+def test_build_takes_the_thresholds_and_windows_of_the_config(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from broadsheet.store import Store
+    from broadsheet.store.schema import StoryRow
+
+    path = tmp_path / "talks.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in TALKS_ROWS) + "\n")
+    threads = {}
+    for thread_days in (14, 5):  # the walkout came 8 days after the talks were announced
+        data = tmp_path / f"data{thread_days}"
+        config = tmp_path / f"b{thread_days}.toml"
+        config.write_text(f"[stories]\nthread_days = {thread_days}\n")
+        common = ["--data-dir", str(data), "--config", str(config)]
+        assert invoke(*common, "ingest", str(path)).exit_code == 0
+        assert invoke(*common, "build").exit_code == 0
+        store = Store(f"sqlite:///{data / 'broadsheet.db'}")
+        with store.session() as session:
+            threads[thread_days] = set(session.scalars(select(StoryRow.thread_id)))
+    assert len(threads[14]) == 1 and len(threads[5]) == 2
 
 
 def test_cluster_reads_unix_times_and_says_which_dates_it_could_not_read(

@@ -35,6 +35,12 @@ def test_toml_then_env_then_option(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         ("[fetch]\nnot_a_setting = 1\n", "unknown setting fetch.not_a_setting"),
         ("[fetch]\ntimeout_s = 'soon'\n", "fetch.timeout_s must be float"),
         ("this is = = not toml", "cannot read"),
+        ("[stories]\nwindow = 3\n", r"unknown setting stories.window \(known: window_days"),
+        ("[stories]\njoin_threshold = 'high'\n", "stories.join_threshold must be a number"),
+        ("[stories]\nreopen_threshold = 1.5\n", "must be a number from 0 to 1, got 1.5"),
+        ("[stories]\nwindow_days = 0\n", "stories.window_days must be a number from 0.01"),
+        ("[stories]\nmemory_days = true\n", "stories.memory_days must be a number"),
+        ("stories = 3\n", r"\[stories\] must be a table"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
@@ -46,3 +52,21 @@ def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) 
 def test_missing_explicit_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(config_path=tmp_path / "nope.toml")
+
+
+def test_story_settings_are_the_clusterers_thresholds_and_windows(tmp_path: Path) -> None:
+    from dataclasses import fields
+
+    from broadsheet.config import STORY_SETTINGS
+    from broadsheet.stories.cluster import ClusterConfig
+
+    defaults = {f.name: f.default for f in fields(ClusterConfig)}
+    for name, (low, high) in STORY_SETTINGS.items():
+        assert isinstance(defaults[name], float) and low <= defaults[name] <= high
+    (tmp_path / "broadsheet.toml").write_text(
+        '[stories]\nwindow_days = 5\nreopen_threshold = 0.3\n'
+        'embedding_model = "models/m"\n'  # read by the embeddings option, not here
+    )
+    settings = load_settings()
+    assert settings.clustering == {"window_days": 5.0, "reopen_threshold": 0.3}
+    assert ClusterConfig(**settings.clustering).window_days == 5.0

@@ -1067,6 +1067,14 @@ def _embedder(option: Path | None, *, load: bool = True):  # type: ignore[no-unt
 _loaded_embedders: dict[str, Any] = {}
 
 
+def _cluster_config():  # type: ignore[no-untyped-def]
+    """The clusterer's settings: the defaults, with the ``[stories]`` thresholds and
+    windows of the config file (``config.STORY_SETTINGS``)."""
+    from broadsheet.stories.cluster import ClusterConfig
+
+    return ClusterConfig(**state.settings.clustering)
+
+
 def _build(  # type: ignore[no-untyped-def]
     batch_size: int | None,
     embeddings: Path | None = None,
@@ -1085,6 +1093,7 @@ def _build(  # type: ignore[no-untyped-def]
         pending_count,
     )
 
+    config = _cluster_config()
     store = open_store()
     pending = pending_count(store)
     embedder = _embedder(embeddings, load=pending > 0)
@@ -1097,7 +1106,7 @@ def _build(  # type: ignore[no-untyped-def]
         task = progress.add_task("Building stories", total=pending)
         try:
             report = build_stories(
-                store, batch_size=batch_size,
+                store, config=config, batch_size=batch_size,
                 on_article=lambda n: progress.advance(task, n),
                 embedder=embedder,
                 on_embedded=(lambda n: progress.advance(embedding, n)) if embedder else None,
@@ -1339,6 +1348,7 @@ def cluster(
     from broadsheet.stories.cluster import ClusterDoc, group_documents
     from broadsheet.stories.embed import EmbeddingFailures, embed_documents
 
+    config = _cluster_config()
     records, bad = _read_jsonl(path)
     docs = [_cluster_doc(record) for record in records]
     _warn_unreadable_dates(path, records, docs)
@@ -1355,7 +1365,7 @@ def cluster(
             )
     if failures.count:
         err_console.print(failures.warning(), highlight=False)
-    grouping = group_documents(docs)
+    grouping = group_documents(docs, config)
     stories, threads = grouping.story, grouping.thread
     if as_json:
         for doc in docs:
@@ -1498,7 +1508,7 @@ def brief(
     if records and all("story" in r for r in records):
         story_of = {str(r["id"]): str(r["story"]) for r in records}
     else:
-        story_of = cluster_documents(_cluster_doc(r) for r in records)
+        story_of = cluster_documents((_cluster_doc(r) for r in records), _cluster_config())
     groups: dict[str, list[BriefArticle]] = {}
     for r in records:
         groups.setdefault(story_of[str(r["id"])], []).append(BriefArticle(

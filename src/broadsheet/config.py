@@ -14,6 +14,11 @@ Example ``broadsheet.toml``::
     per_host_delay_s = 1.0
     max_entries_per_feed = 30
 
+    [stories]
+    window_days = 3.0          # a story closes 3 days after its last article
+    reopen_threshold = 0.2     # raise it (or memory_days = 0) for stories that are
+                               # single events rather than storylines
+
     # Outlet and feed overrides: see broadsheet.registry for the format.
     [outlets]
     disable = ["some-outlet-slug"]
@@ -52,12 +57,33 @@ class FetchSettings:
     user_agent: str | None = None
 
 
+# ``[stories]`` settings of the clusterer that a store may change between builds: its
+# thresholds and windows (``OnlineClusterer.restore`` takes them; the representation
+# settings would make stored centroids and new articles incomparable). Name -> (lowest,
+# highest) allowed value; ``ClusterConfig`` holds the defaults and what each means.
+STORY_SETTINGS: dict[str, tuple[float, float]] = {
+    "window_days": (0.01, 3650.0),  # a story closes this long after its last article
+    "half_life_days": (0.01, 3650.0),
+    "decay_floor": (0.0, 1.0),
+    "join_threshold": (0.0, 1.0),
+    "merge_threshold": (0.0, 1.0),
+    "reopen_threshold": (0.0, 1.0),  # 1.0 (or memory_days = 0): never reopen
+    "memory_days": (0.0, 36500.0),
+    "thread_days": (0.0, 3650.0),
+    "thread_threshold": (0.0, 1.0),
+}
+# Read by the CLI's embeddings option (``cli._embedder``).
+_EMBEDDING_SETTINGS = ("embedding_model", "embedding_dtype", "embedding_device")
+
+
 @dataclass(slots=True)
 class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
     config_path: Path | None = None
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    # ``[stories]`` clusterer settings given in the file (``STORY_SETTINGS``), as floats.
+    clustering: dict[str, float] = field(default_factory=dict)
     # The raw parsed TOML: stages read their own sections (outlets, feeds, ...).
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -100,6 +126,26 @@ def _apply_fetch(section: dict[str, Any], fetch: FetchSettings, source: str) -> 
         setattr(fetch, key, value)
 
 
+def _story_settings(section: dict[str, Any], source: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, value in section.items():
+        if key in _EMBEDDING_SETTINGS:
+            continue
+        if key not in STORY_SETTINGS:
+            known = ", ".join([*STORY_SETTINGS, *_EMBEDDING_SETTINGS])
+            raise ConfigError(f"{source}: unknown setting stories.{key} (known: {known})")
+        low, high = STORY_SETTINGS[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            low <= value <= high
+        ):
+            raise ConfigError(
+                f"{source}: stories.{key} must be a number from {low:g} to {high:g}, "
+                f"got {value!r}"
+            )
+        out[key] = float(value)
+    return out
+
+
 def _env_bool(name: str) -> bool | None:
     value = os.environ.get(name)
     if value is None:
@@ -135,6 +181,10 @@ def load_settings(
     if not isinstance(fetch_section, dict):
         raise ConfigError(f"{path}: [fetch] must be a table")
     _apply_fetch(fetch_section, settings.fetch, str(path))
+    stories_section = raw.get("stories", {})
+    if not isinstance(stories_section, dict):
+        raise ConfigError(f"{path}: [stories] must be a table")
+    settings.clustering = _story_settings(stories_section, str(path))
 
     if env_data_dir:
         settings.data_dir = Path(env_data_dir)
