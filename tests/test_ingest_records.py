@@ -61,3 +61,46 @@ def test_a_unix_time_is_kept_as_the_publication_date(store: Store, tmp_path: Pat
     with store.session() as s:
         row = s.scalar(select(ArticleRow))
         assert (row.published.year, row.published.month, row.published.day) == (2026, 11, 30)
+
+
+def test_articles_are_stored_oldest_first_and_reported_in_file_order(
+    store: Store, tmp_path: Path
+) -> None:
+    # An archive listed newest first: `build` clusters in storing order with a clock that
+    # only moves forward, so stored as listed no story would ever close.
+    def row(ident: str, published: object) -> dict:
+        return {"id": ident, "title": f"Harbour report {ident}", "text": f"Report {ident}.",
+                "published": published}
+
+    path = _write(tmp_path / "archive.jsonl", [
+        row("march", "2026-03-01T09:00:00Z"),
+        {"story_id": 1, "date": "2026-02-01T09:00:00Z", "docs": [
+            {"doc_id": "feb", "title": "Harbour report feb", "text": "Report feb."},
+        ]},
+        "{broken json",
+        row("undated", None),
+        row("january", "2026-01-01T09:00:00Z"),
+        row("also-january", "2026-01-01T09:00:00Z"),  # a tie keeps the file's order
+    ])
+    report = ingest_records(store, [path])
+    assert [o.source.rsplit(":", 1)[1] for o in report.outcomes] == [
+        "1", "2#feb", "3", "4", "5", "6",
+    ]
+    assert [o.status for o in report.outcomes] == ["new", "new", "failed", "new", "new", "new"]
+    with store.session() as s:
+        rows = s.scalars(select(ArticleRow).order_by(ArticleRow.id))
+        stored = [a.title.split()[-1] for a in rows]
+    assert stored == ["undated", "january", "also-january", "feb", "march"]
+
+
+def test_a_line_in_another_encoding_is_one_bad_line(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    good = json.dumps({"id": "g", "title": "Tide tables", "text": "The tide tables changed."})
+    path.write_bytes(
+        b"\xef\xbb\xbf" + good.encode() + b"\n"  # a byte-order mark, as some editors write
+        + b'{"id": "b", "title": "Caf\xe9 owners", "text": "Latin-1, not UTF-8"}\n'
+        + json.dumps({"id": "h", "title": "Ferry", "text": "Ferries resumed."}).encode() + b"\n"
+    )
+    report = ingest_records(store, [path])
+    assert [o.status for o in report.outcomes] == ["new", "failed", "new"]
+    assert report.outcomes[1].reason == "not UTF-8 (byte 0xe9)"

@@ -10,6 +10,7 @@ a bad line is reported and the rest of the file still goes in.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,44 +40,50 @@ class Record:
     error: str | None = None
 
 
-def read_records(path: Path) -> Iterator[Record]:
-    """Every article in a JSON-lines file, story-grouped lines flattened."""
+def _lines(path: Path) -> Iterator[tuple[int, int, bytes]]:
+    """(line number, byte offset, raw bytes) of each line: read as bytes, so that one line
+    in another encoding is one bad line, not the end of the file."""
+    with path.open("rb") as handle:
+        offset = 0
+        for number, raw in enumerate(handle, start=1):
+            yield number, offset, raw
+            offset += len(raw)
+
+
+def _line_records(path: Path, number: int, raw: bytes) -> list[Record]:
+    """The articles of one line: one record, a story-grouped line's docs, or a failure."""
+    where = f"{path}:{number}"
     try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        yield Record(str(path), None, f"cannot read: {exc.strerror}")
-        return
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            where = f"{path}:{number}"
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Record(where, None, f"not JSON: {exc.msg}")
-                continue
-            if not isinstance(obj, dict):
-                yield Record(where, None, "not a JSON object")
-                continue
-            if isinstance(obj.get("docs"), list):
-                for doc in obj["docs"]:
-                    if not isinstance(doc, dict):
-                        yield Record(where, None, "a doc is not a JSON object")
-                        continue
-                    merged = {
-                        "id": doc.get("doc_id") or doc.get("id"),
-                        "outlet": doc.get("source") or doc.get("outlet"),
-                        "title": doc.get("title"),
-                        "text": doc.get("text"),
-                        "url": doc.get("url"),
-                        "published": doc.get("date") or doc.get("published") or obj.get("date"),
-                        "lean": doc.get("lean"),
-                    }
-                    # The id names the record in messages: cut short (a field may be huge).
-                    yield Record(f"{where}#{str(merged['id'])[:60]}", merged)
-            else:
-                yield Record(where, obj)
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")  # a byte-order mark
+    except UnicodeDecodeError as exc:
+        return [Record(where, None, f"not UTF-8 (byte 0x{raw[exc.start]:02x})")]
+    if not line.strip():
+        return []
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return [Record(where, None, f"not JSON: {exc.msg}")]
+    if not isinstance(obj, dict):
+        return [Record(where, None, "not a JSON object")]
+    if not isinstance(obj.get("docs"), list):
+        return [Record(where, obj)]
+    out = []
+    for doc in obj["docs"]:
+        if not isinstance(doc, dict):
+            out.append(Record(where, None, "a doc is not a JSON object"))
+            continue
+        merged = {
+            "id": doc.get("doc_id") or doc.get("id"),
+            "outlet": doc.get("source") or doc.get("outlet"),
+            "title": doc.get("title"),
+            "text": doc.get("text"),
+            "url": doc.get("url"),
+            "published": doc.get("date") or doc.get("published") or obj.get("date"),
+            "lean": doc.get("lean"),
+        }
+        # The id names the record in messages: cut short (a field may be huge).
+        out.append(Record(f"{where}#{str(merged['id'])[:60]}", merged))
+    return out
 
 
 def _slug(name: str) -> str:
@@ -148,17 +155,66 @@ def _ingest_record(store: Store, record: Record, origin_path: Path) -> IngestOut
     return IngestOutcome(record.source, saved.status, None, title)
 
 
+def _time_key(published: object) -> float:
+    """Where an article goes in the storing order: by publication time, undated first (as
+    ``cluster_documents`` orders them)."""
+    moment = parse_published(published)
+    return -math.inf if moment is None else moment.timestamp()
+
+
 def ingest_records(
     store: Store, paths: list[Path], *, on_record: Callable[[IngestOutcome], None] | None = None
 ) -> IngestReport:
-    report = IngestReport()
+    """Store the articles of JSON-lines files, oldest first; the report lists them in the
+    files' order.
+
+    `broadsheet build` clusters articles in the order they were stored, and its stream
+    clock only moves forward: an archive listed newest first (as exports and the AllSides
+    roundups are) would set the clock to its last day at once, and no story would close
+    while its years went by. So the files are read twice: once for each article's date
+    (only dates and byte offsets are kept, not the texts), then in time order (ties in
+    the files' order) to store them.
+    """
+    outcomes: list[tuple[int, IngestOutcome]] = []  # (position in the files, outcome)
+
+    def report_one(position: int, outcome: IngestOutcome) -> None:
+        outcomes.append((position, outcome))
+        if on_record:
+            on_record(outcome)
+
+    # (time key, position, path, line number, offset, index among the line's records)
+    pending: list[tuple[float, int, Path, int, int, int]] = []
+    position = 0
     for path in paths:
         if not path.exists():
-            outcomes = [IngestOutcome(str(path), "failed", "no such file")]
-        else:
-            outcomes = (_ingest_record(store, r, path) for r in read_records(path))
-        for outcome in outcomes:
-            report.outcomes.append(outcome)
-            if on_record:
-                on_record(outcome)
+            report_one(position, IngestOutcome(str(path), "failed", "no such file"))
+            position += 1
+            continue
+        try:
+            for number, offset, raw in _lines(path):
+                for index, record in enumerate(_line_records(path, number, raw)):
+                    if record.error or record.data is None:
+                        report_one(position, _ingest_record(store, record, path))
+                    else:
+                        key = _time_key(record.data.get("published"))
+                        pending.append((key, position, path, number, offset, index))
+                    position += 1
+        except OSError as exc:
+            report_one(position, IngestOutcome(str(path), "failed", f"cannot read: {exc}"))
+            position += 1
+    pending.sort(key=lambda entry: (entry[0], entry[1]))
+    handles: dict[Path, Any] = {}
+    try:
+        for _, place, path, number, offset, index in pending:
+            handle = handles.get(path)
+            if handle is None:
+                handle = handles[path] = path.open("rb")
+            handle.seek(offset)
+            record = _line_records(path, number, handle.readline())[index]
+            report_one(place, _ingest_record(store, record, path))
+    finally:
+        for handle in handles.values():
+            handle.close()
+    report = IngestReport()
+    report.outcomes = [outcome for _, outcome in sorted(outcomes, key=lambda p: p[0])]
     return report
