@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from broadsheet.ingest_records import ingest_records
@@ -104,3 +105,32 @@ def test_a_line_in_another_encoding_is_one_bad_line(store: Store, tmp_path: Path
     report = ingest_records(store, [path])
     assert [o.status for o in report.outcomes] == ["new", "failed", "new"]
     assert report.outcomes[1].reason == "not UTF-8 (byte 0xe9)"
+
+
+def test_a_file_that_cannot_be_read_is_one_failure(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "named.jsonl"
+    folder.mkdir()
+    report = ingest_records(store, [folder])
+    assert [(o.status, o.reason) for o in report.outcomes] == [
+        ("failed", "cannot read: Is a directory"),
+    ]
+
+
+def test_a_file_rewritten_between_the_passes_loses_nothing_silently(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import broadsheet.ingest_records as module
+
+    path = _write(tmp_path / "moving.jsonl", [
+        {"id": "x", "title": "Tide tables", "text": "The tide tables changed."},
+    ])
+    first_pass = module._line_records
+    calls = []
+
+    def rewritten(*args):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        return first_pass(*args) if len(calls) == 1 else []  # blank by the second read
+
+    monkeypatch.setattr(module, "_line_records", rewritten)
+    report = ingest_records(store, [path])
+    assert [(o.status, o.reason) for o in report.outcomes] == [("failed", "the file changed")]

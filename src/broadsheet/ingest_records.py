@@ -200,7 +200,8 @@ def ingest_records(
                         pending.append((key, position, path, number, offset, index))
                     position += 1
         except OSError as exc:
-            report_one(position, IngestOutcome(str(path), "failed", f"cannot read: {exc}"))
+            reason = f"cannot read: {exc.strerror or exc}"
+            report_one(position, IngestOutcome(str(path), "failed", reason))
             position += 1
     pending.sort(key=lambda entry: (entry[0], entry[1]))
     handles: dict[Path, Any] = {}
@@ -210,8 +211,12 @@ def ingest_records(
             if handle is None:
                 handle = handles[path] = path.open("rb")
             handle.seek(offset)
-            record = _line_records(path, number, handle.readline())[index]
-            report_one(place, _ingest_record(store, record, path))
+            records = _line_records(path, number, handle.readline())
+            if index >= len(records):  # the file was rewritten between the two passes
+                changed = IngestOutcome(f"{path}:{number}", "failed", "the file changed")
+                report_one(place, changed)
+                continue
+            report_one(place, _ingest_record(store, records[index], path))
     finally:
         for handle in handles.values():
             handle.close()
