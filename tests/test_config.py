@@ -41,6 +41,7 @@ def test_toml_then_env_then_option(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         ("[stories]\nwindow_days = 0\n", "stories.window_days must be a number from 0.01"),
         ("[stories]\nmemory_days = true\n", "stories.memory_days must be a number"),
         ("stories = 3\n", r"\[stories\] must be a table"),
+        ("[stories]\nreopen_as_thread = 1\n", "stories.reopen_as_thread must be true or false"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
@@ -57,16 +58,19 @@ def test_missing_explicit_config(tmp_path: Path) -> None:
 def test_story_settings_are_the_clusterers_thresholds_and_windows(tmp_path: Path) -> None:
     from dataclasses import fields
 
-    from broadsheet.config import STORY_SETTINGS
+    from broadsheet.config import STORY_SETTINGS, STORY_SWITCHES
     from broadsheet.stories.cluster import ClusterConfig
 
     defaults = {f.name: f.default for f in fields(ClusterConfig)}
     for name, (low, high) in STORY_SETTINGS.items():
         assert isinstance(defaults[name], float) and low <= defaults[name] <= high
+    assert all(isinstance(defaults[name], bool) for name in STORY_SWITCHES)
     (tmp_path / "broadsheet.toml").write_text(
-        '[stories]\nwindow_days = 5\nreopen_threshold = 0.3\n'
+        '[stories]\nwindow_days = 5\nreopen_threshold = 0.3\nreopen_as_thread = true\n'
         'embedding_model = "models/m"\n'  # read by the embeddings option, not here
     )
     settings = load_settings()
-    assert settings.clustering == {"window_days": 5.0, "reopen_threshold": 0.3}
+    assert settings.clustering == {
+        "window_days": 5.0, "reopen_threshold": 0.3, "reopen_as_thread": True,
+    }
     assert ClusterConfig(**settings.clustering).window_days == 5.0

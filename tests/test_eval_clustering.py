@@ -548,3 +548,32 @@ def test_giveme_headlines_alone_still_beat_both_baselines() -> None:
     ours = report.row("broadsheet").scores.bcubed_f1
     assert ours > report.row("tfidf-agglomerative").scores.bcubed_f1
     assert ours > report.row("title-jaccard").scores.bcubed_f1
+
+
+def test_other_settings_are_scored_and_named(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from broadsheet.cli import app
+
+    path = tmp_path / "s.jsonl"
+    _write(path)
+    events = ClusterConfig(reopen_as_thread=True, reopen_threshold=0.3)
+    report = evaluate_clustering(path, config=events)
+    assert report.dataset == "s (with reopen_threshold=0.3, reopen_as_thread=true)"
+    assert evaluate_clustering(path, config=ClusterConfig()).dataset == "s"
+    runner = CliRunner()
+    got = runner.invoke(app, [
+        "eval", "clustering", str(path), "--setting", "reopen_as_thread=true",
+        "--setting", "reopen_threshold = 0.3", "--orders", "2",
+    ])
+    assert got.exit_code == 0, got.output
+    assert got.stdout.count("**s (with reopen_threshold=0.3, reopen_as_thread=true)**") == 2
+    for setting, message in [
+        ("reopen", "--setting must be KEY=VALUE"),
+        ("reopen_threshold=high", "--setting must be KEY=VALUE"),
+        ("reopen_threshold=2", "stories.reopen_threshold must be a number from 0 to 1"),
+        ("window=3", "unknown setting stories.window"),
+        ("embedding_model='m'", "use --embeddings"),
+    ]:
+        bad = runner.invoke(app, ["eval", "clustering", str(path), "--setting", setting])
+        assert bad.exit_code == 1 and message in bad.stderr, (setting, bad.output)

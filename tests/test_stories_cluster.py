@@ -381,6 +381,32 @@ def test_a_story_closed_then_matched_strongly_reopens_under_its_id() -> None:
     assert clusterer.active_story_count() == 2
 
 
+def test_stories_as_events_a_follow_up_starts_a_story_in_the_thread() -> None:
+    # ``reopen_as_thread``: what would reopen the closed volcano story (or join a story
+    # about to close, though time decayed the likeness) starts a story of its own in the
+    # volcano story's thread, so the story stays one event and the thread is the storyline.
+    late = replace(VOLCANO[1], id="v-late", published=at(24 * 9))
+    events = ClusterConfig(reopen_as_thread=True)
+    for config, reopened in ((ClusterConfig(), True), (events, False)):
+        clusterer = OnlineClusterer(config)
+        for doc in VOLCANO:
+            clusterer.add(doc)
+        clusterer.add(replace(BANK[0], published=at(24 * 8)))  # volcano story closes
+        got = clusterer.add(late)
+        assert (got.story_id == story_id_for("v1")) is reopened
+        assert got.new_story is not reopened and got.thread_id == story_id_for("v1")
+    steep = replace(events, half_life_days=0.5, decay_floor=0.1)  # the story is still open
+    follow_up = ClusterDoc(
+        "v-later", "Mount Tarragul eruption: Puerto Sal residents return",
+        "Residents of Puerto Sal began returning home as ash from Mount Tarragul settled on "
+        "Isla Corvena. Governor Elena Marsh said the 12,000 evacuated people may use the "
+        "coast road again, the Corvena Geological Institute having declared it safe.",
+        at(60), "Herald",
+    )
+    got = run([*VOLCANO, follow_up], steep)[-1]
+    assert got.new_story and got.thread_id == story_id_for("v1")
+
+
 # A new event that retells the closed volcano story in its background, under a headline
 # of its own: the shared names and wording are high, the headline is about something else.
 ELECTION = ClusterDoc(

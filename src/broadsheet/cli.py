@@ -1075,6 +1075,33 @@ def _cluster_config():  # type: ignore[no-untyped-def]
     return ClusterConfig(**state.settings.clustering)
 
 
+def _settings_from_options(pairs: list[str]):  # type: ignore[no-untyped-def]
+    """``--setting KEY=VALUE`` options as a ``ClusterConfig`` (None: the defaults), each
+    value read as TOML and checked as a ``[stories]`` setting would be."""
+    import tomllib
+
+    from broadsheet.config import ConfigError, story_settings
+    from broadsheet.stories.cluster import ClusterConfig
+
+    if not pairs:
+        return None
+    section: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if key.strip().startswith("embedding_"):
+            fail(f"--setting {key.strip()}: use --embeddings (and --embedding-dtype) instead")
+        try:
+            if not sep or not key.strip():
+                raise ValueError
+            section[key.strip()] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except (ValueError, tomllib.TOMLDecodeError):
+            fail(f"--setting must be KEY=VALUE (e.g. reopen_threshold=0.3), got {_shown(pair)}")
+    try:
+        return ClusterConfig(**story_settings(section, "--setting"))
+    except ConfigError as exc:
+        fail(str(exc))
+
+
 def _build(  # type: ignore[no-untyped-def]
     batch_size: int | None,
     embeddings: Path | None = None,
@@ -1676,10 +1703,20 @@ def eval_clustering(
             "headlines only): how each copes with feed summaries and headline-only data.",
         ),
     ] = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--setting",
+            help="Score our clusterer with this [stories] setting, KEY=VALUE as in "
+            "broadsheet.toml (repeatable): e.g. reopen_as_thread=true, reopen_threshold=0.3.",
+        ),
+    ] = None,
 ) -> None:
     """Pairwise and B-cubed P/R/F1 vs TF-IDF+agglomerative and title-Jaccard baselines.
 
     Row "broadsheet threads": the same run's threads (stories of one developing matter).
+
+    The clusterer's defaults are scored, not broadsheet.toml's [stories]; --setting scores others.
     """
     from broadsheet.eval.clustering import (
         benchmark_throughput,
@@ -1691,6 +1728,7 @@ def eval_clustering(
     from broadsheet.stories.cluster import default_processes
 
     processes = processes or default_processes()
+    config = _settings_from_options(setting or [])
 
     for path in paths:
         if not path.is_file():
@@ -1701,7 +1739,7 @@ def eval_clustering(
             task = progress.add_task(f"Clustering {path.name}", total=None)
             report = evaluate_clustering(
                 path, progress=_advance(progress, task), embedder=embedder,
-                agglomerative_limit=agglomerative_limit, body_chars=body_chars,
+                agglomerative_limit=agglomerative_limit, body_chars=body_chars, config=config,
             )
         _emit_report(report, as_json)
         if orders:
@@ -1710,6 +1748,7 @@ def eval_clustering(
                 spreads = order_spread(
                     path, orders, embedder=embedder, progress=_advance(progress, task),
                     agglomerative_limit=agglomerative_limit, body_chars=body_chars,
+                    config=config,
                 )
             if as_json:
                 for spread in spreads:

@@ -16,8 +16,8 @@ Example ``broadsheet.toml``::
 
     [stories]
     window_days = 3.0          # a story closes 3 days after its last article
-    reopen_threshold = 0.2     # raise it (or memory_days = 0) for stories that are
-                               # single events rather than storylines
+    reopen_as_thread = false   # true: stories are single events, and a follow-up
+                               # starts a story in its storyline's thread
 
     # Outlet and feed overrides: see broadsheet.registry for the format.
     [outlets]
@@ -72,6 +72,8 @@ STORY_SETTINGS: dict[str, tuple[float, float]] = {
     "thread_days": (0.0, 3650.0),
     "thread_threshold": (0.0, 1.0),
 }
+# ``[stories]`` switches of the clusterer (true or false).
+STORY_SWITCHES = ("reopen_as_thread",)  # stories are single events, threads the storylines
 # Read by the CLI's embeddings option (``cli._embedder``).
 _EMBEDDING_SETTINGS = ("embedding_model", "embedding_dtype", "embedding_device")
 
@@ -82,8 +84,9 @@ class Settings:
     database_url: str | None = None
     config_path: Path | None = None
     fetch: FetchSettings = field(default_factory=FetchSettings)
-    # ``[stories]`` clusterer settings given in the file (``STORY_SETTINGS``), as floats.
-    clustering: dict[str, float] = field(default_factory=dict)
+    # ``[stories]`` clusterer settings given in the file: ``STORY_SETTINGS`` as floats,
+    # ``STORY_SWITCHES`` as booleans.
+    clustering: dict[str, float | bool] = field(default_factory=dict)
     # The raw parsed TOML: stages read their own sections (outlets, feeds, ...).
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -126,13 +129,20 @@ def _apply_fetch(section: dict[str, Any], fetch: FetchSettings, source: str) -> 
         setattr(fetch, key, value)
 
 
-def _story_settings(section: dict[str, Any], source: str) -> dict[str, float]:
-    out: dict[str, float] = {}
+def story_settings(section: dict[str, Any], source: str) -> dict[str, float | bool]:
+    """The clusterer settings of a ``[stories]`` table, checked (``ConfigError`` says what
+    is wrong, naming ``source``); the embedding keys are left to the embeddings option."""
+    out: dict[str, float | bool] = {}
     for key, value in section.items():
         if key in _EMBEDDING_SETTINGS:
             continue
+        if key in STORY_SWITCHES:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{source}: stories.{key} must be true or false, got {value!r}")
+            out[key] = value
+            continue
         if key not in STORY_SETTINGS:
-            known = ", ".join([*STORY_SETTINGS, *_EMBEDDING_SETTINGS])
+            known = ", ".join([*STORY_SETTINGS, *STORY_SWITCHES, *_EMBEDDING_SETTINGS])
             raise ConfigError(f"{source}: unknown setting stories.{key} (known: {known})")
         low, high = STORY_SETTINGS[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or not (
@@ -184,7 +194,7 @@ def load_settings(
     stories_section = raw.get("stories", {})
     if not isinstance(stories_section, dict):
         raise ConfigError(f"{path}: [stories] must be a table")
-    settings.clustering = _story_settings(stories_section, str(path))
+    settings.clustering = story_settings(stories_section, str(path))
 
     if env_data_dir:
         settings.data_dir = Path(env_data_dir)

@@ -47,7 +47,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -263,8 +263,25 @@ def read_stories(
     return out, notes
 
 
-def _dataset_name(path: Path, body_chars: int | None) -> str:
-    return path.stem if body_chars is None else f"{path.stem} (text cut to {body_chars})"
+def _dataset_name(
+    path: Path, body_chars: int | None, config: ClusterConfig | None = None
+) -> str:
+    name = path.stem if body_chars is None else f"{path.stem} (text cut to {body_chars})"
+    return name + settings_note(config)
+
+
+def settings_note(config: ClusterConfig | None) -> str:
+    """" (with reopen_threshold=0.3, ...)": the clusterer settings that differ from the
+    defaults, so that a table scored with them says so."""
+    if config is None:
+        return ""
+    default = ClusterConfig()
+    changed = [
+        f"{f.name}={json.dumps(getattr(config, f.name))}"
+        for f in fields(ClusterConfig)
+        if getattr(config, f.name) != getattr(default, f.name)
+    ]
+    return f" (with {', '.join(changed)})" if changed else ""
 
 
 def stream_order(docs: Sequence[GoldDoc], seed: int = SEED) -> list[GoldDoc]:
@@ -407,13 +424,15 @@ def cluster_title_jaccard(
     return out
 
 
-def cluster_broadsheet_embedded(embedder: Embedder) -> ClusterFn:
+def cluster_broadsheet_embedded(
+    embedder: Embedder, config: ClusterConfig | None = None
+) -> ClusterFn:
     """Our clusterer with sentence embeddings: the time includes computing them."""
 
     def run(docs: list[GoldDoc]) -> dict[str, str]:
         embedded = embed_documents([g.doc for g in docs], embedder)
         return cluster_broadsheet(
-            [GoldDoc(doc, g.gold) for doc, g in zip(embedded, docs, strict=True)]
+            [GoldDoc(doc, g.gold) for doc, g in zip(embedded, docs, strict=True)], config
         )
 
     return run
@@ -422,11 +441,15 @@ def cluster_broadsheet_embedded(embedder: Embedder) -> ClusterFn:
 def default_systems(
     embedder: Embedder | None = None,
     agglomerative_limit: int = AGGLOMERATIVE_MAX_ARTICLES,
+    config: ClusterConfig | None = None,
 ) -> dict[str, ClusterFn]:
-    systems: dict[str, ClusterFn] = {"broadsheet": cluster_broadsheet}
+    """Our clusterer (with ``config``, else the defaults), its threads, the baselines."""
+    systems: dict[str, ClusterFn] = {
+        "broadsheet": functools.partial(cluster_broadsheet, config=config)
+    }
     if embedder is not None:
-        systems["broadsheet+embeddings"] = cluster_broadsheet_embedded(embedder)
-    systems["broadsheet threads"] = cluster_broadsheet_threads
+        systems["broadsheet+embeddings"] = cluster_broadsheet_embedded(embedder, config)
+    systems["broadsheet threads"] = functools.partial(cluster_broadsheet_threads, config=config)
     systems["tfidf-agglomerative"] = functools.partial(
         cluster_tfidf_agglomerative, max_articles=agglomerative_limit
     )
@@ -447,9 +470,11 @@ def evaluate_clustering(
     embedder: Embedder | None = None,
     agglomerative_limit: int = AGGLOMERATIVE_MAX_ARTICLES,
     body_chars: int | None = None,
+    config: ClusterConfig | None = None,
 ) -> ClusteringReport:
     """Score every system on the story file at ``path`` (first ``limit`` stories); with an
-    ``embedder``, our clusterer with sentence embeddings too.
+    ``embedder``, our clusterer with sentence embeddings too; with ``config``, our
+    clusterer with those settings (the dataset's name lists what differs).
 
     ``progress(system, done, total)`` is called after each system with ``total`` = number
     of systems.
@@ -460,14 +485,17 @@ def evaluate_clustering(
     ordered = stream_order(docs, seed)
     gold = {g.doc.id: g.gold for g in docs}
     report = ClusteringReport(
-        dataset=_dataset_name(path, body_chars),
+        dataset=_dataset_name(path, body_chars, config),
         articles=len(docs),
         stories=len(set(gold.values())),
         dated=sum(1 for g in docs if g.doc.published is not None),
         unreadable_dates=notes.unreadable_dates,
         duplicate_ids=notes.duplicate_ids,
     )
-    chosen = systems if systems is not None else default_systems(embedder, agglomerative_limit)
+    chosen = (
+        systems if systems is not None
+        else default_systems(embedder, agglomerative_limit, config)
+    )
     for index, (name, fn) in enumerate(chosen.items()):
         start = time.perf_counter()
         try:
@@ -509,6 +537,7 @@ def order_spread(
     progress: Callable[[str, int, int], None] | None = None,
     agglomerative_limit: int = AGGLOMERATIVE_MAX_ARTICLES,
     body_chars: int | None = None,
+    config: ClusterConfig | None = None,
 ) -> list[OrderSpread]:
     """Each system's B³ F1 over ``orders`` other stream orders (seeds 1 … ``orders``).
 
@@ -535,11 +564,10 @@ def order_spread(
             return np.stack([vectors[text] for text in texts])
 
         remembered = looked_up
-    systems = default_systems(remembered, agglomerative_limit)
+    systems = default_systems(remembered, agglomerative_limit, config)
     seeds = list(range(1, orders + 1))
-    spreads = {
-        name: OrderSpread(_dataset_name(path, body_chars), name, seeds, []) for name in systems
-    }
+    dataset = _dataset_name(path, body_chars, config)
+    spreads = {name: OrderSpread(dataset, name, seeds, []) for name in systems}
     offline: dict[str, float] = {}
     for done, seed in enumerate(seeds, start=1):
         ordered = stream_order(docs, seed)
