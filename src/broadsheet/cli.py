@@ -1723,6 +1723,7 @@ def eval_clustering(
         evaluate_clustering,
         order_spread,
         order_spread_markdown,
+        settings_note,
         throughput_markdown,
     )
     from broadsheet.stories.cluster import default_processes
@@ -1764,13 +1765,15 @@ def eval_clustering(
             task = progress.add_task("Throughput", total=None)
             rows = benchmark_throughput(
                 wanted, paths, processes=processes, progress=_advance(progress, task),
-                embedding_dim=embedding_dim,
+                embedding_dim=embedding_dim, config=config,
             )
         if as_json:
             for row in rows:
                 _emit_json(dataclasses.asdict(row))
         else:
-            sys.stdout.write(f"processes: {processes}\n\n" + throughput_markdown(rows))
+            sys.stdout.write(
+                f"processes: {processes}{settings_note(config)}\n\n" + throughput_markdown(rows)
+            )
 
 
 @eval_app.command("build")
