@@ -9,6 +9,7 @@ of two stories an earlier round had briefed once made every later build fail.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -105,10 +106,12 @@ def _check(store: Store) -> None:
 @given(
     st.lists(article, min_size=2, max_size=24),
     st.lists(st.integers(min_value=1, max_value=6), min_size=1, max_size=6),
+    st.booleans(),  # stories as single events (``reopen_as_thread``)
 )
 def test_builds_round_after_round_keep_the_store_consistent(
-    articles: list[Article], round_sizes: list[int]
+    articles: list[Article], round_sizes: list[int], events: bool
 ) -> None:
+    config = replace(CONFIG, reopen_as_thread=events)
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'rounds.db'}")
         with store.session() as session:
@@ -124,7 +127,7 @@ def test_builds_round_after_round_keep_the_store_consistent(
                 if art[3]:
                     summaries.append(stored)
                 stored += 1
-            build_stories(store, config=CONFIG, batch_size=3)
+            build_stories(store, config=config, batch_size=3)
             build_briefings(store)
             refresh_index(store)
             _check(store)
