@@ -38,7 +38,9 @@ article; it then leaves the active index for a bounded *memory* of closed storie
   the same country, another New Year's Eve in the same city); a follow-up of the *same*
   event says so in its headline. An *active* story that passes the same test is joined
   the same way, though time has decayed its similarity below ``join_threshold``: a story
-  about to close must not be harder to join than one already closed;
+  about to close must not be harder to join than one already closed. With
+  ``reopen_as_thread`` (stories as single events) such an article starts a new story in
+  that story's thread instead;
 * threads: a new story takes the ``thread_id`` of the most similar active or remembered
   story within ``thread_days`` that it resembles at ``thread_threshold`` (undecayed) and
   shares at least ``thread_min_names`` name-like terms with ("talks announced", "talks
