@@ -4,6 +4,7 @@ import gzip
 import io
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -103,3 +104,56 @@ def test_reextract_rebuilds_articles_from_kept_raw_pages(store: Store, tmp_path:
         assert row.paragraphs == original
         assert row.title == "Harbour ferry service to resume after storm repairs"
     assert reextract(store).changed == 0
+
+
+def _dated_page(title: str, date: str) -> bytes:
+    body = (
+        f"The council said on {date} that {title.lower()} after a long week of repairs, "
+        "and crews would keep working on the harbour walls until the spring tides."
+    )
+    return (
+        f'<!doctype html><html><head><title>{title}</title><meta property='
+        f'"article:published_time" content="{date}"></head><body><article><h1>{title}</h1>'
+        f"<p>{body}</p><p>{body} More details followed later in the day.</p></article>"
+        "</body></html>"
+    ).encode()
+
+
+def test_pages_are_stored_oldest_first_in_windows(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `build` clusters in storing order with a forward-only clock: a folder whose names
+    # list the newest page first must still be stored oldest first. The report keeps the
+    # order the pages were read in.
+    import broadsheet.ingest as module
+
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    for name, title, date in [
+        ("a.html", "Ferry fares rise", "2026-03-03T09:00:00Z"),
+        ("b.html", "Ferry timetable changes", "2026-03-02T09:00:00Z"),
+        ("c.html", "Ferry service resumes", "2026-03-01T09:00:00Z"),
+        ("d.html", "Ferry crews honoured", "2026-02-01T09:00:00Z"),
+    ]:
+        (folder / name).write_bytes(_dated_page(title, date))
+
+    def stored_titles(s: Store) -> list[str]:
+        with s.session() as session:
+            return list(session.scalars(select(ArticleRow.title).order_by(ArticleRow.id)))
+
+    report = ingest(store, [folder])
+    assert [Path(o.source).name for o in report.outcomes] == ["a.html", "b.html", "c.html",
+                                                            "d.html"]
+    assert stored_titles(store) == [
+        "Ferry crews honoured", "Ferry service resumes", "Ferry timetable changes",
+        "Ferry fares rise",
+    ]
+    # A large archive is sorted window by window (what is held before storing is bounded).
+    monkeypatch.setattr(module, "ORDER_WINDOW_PAGES", 2)
+    windowed = Store(f"sqlite:///{tmp_path / 'windowed.db'}")
+    ingest(windowed, [folder])
+    assert stored_titles(windowed) == [
+        "Ferry timetable changes", "Ferry fares rise", "Ferry crews honoured",
+        "Ferry service resumes",
+    ]
+    windowed.close()

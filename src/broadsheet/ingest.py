@@ -1,16 +1,19 @@
 """Storing local pages: files, directories, ``.html.gz`` and WARC archives.
 
 Every input yields one outcome (new, duplicate, known or failed with a reason), so a batch
-never drops a file silently.
+never drops a file silently. Articles are stored oldest first (``time_key``), in windows.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from broadsheet.dates import parse_published
 from broadsheet.extract import MAX_DOCUMENT_BYTES, extract_document
+from broadsheet.models import ExtractedArticle
 from broadsheet.store import Store
 from broadsheet.store.articles import save_article, store_raw_page
 from broadsheet.store.feeds import outlet_for_host
@@ -118,28 +121,73 @@ def read_documents(paths: list[Path]) -> Iterator[Document]:
         yield Document(source=str(path), data=data, filename=path.name)
 
 
+# Pages are stored oldest first within windows of this many pages or bytes: `build`
+# clusters articles in the order they were stored, with a clock that only moves forward
+# (see ``time_key``). A window bounds what is held before storing (a kill loses only
+# the extraction of the window, nothing stored); a folder of saved pages is sorted whole.
+ORDER_WINDOW_PAGES = 2_000
+ORDER_WINDOW_BYTES = 200_000_000
+
+
+def time_key(published: object) -> float:
+    """Where an article goes in the storing order: by publication time, undated first (as
+    ``cluster_documents`` orders them). An archive listed newest first, stored as listed,
+    would set the build's stream clock to its last day at once, and no story would close
+    while its years went by."""
+    moment = parse_published(published)
+    return -math.inf if moment is None else moment.timestamp()
+
+
 def ingest(
     store: Store, paths: list[Path], *, on_document: Callable[[IngestOutcome], None] | None = None
 ) -> IngestReport:
-    report = IngestReport()
-    for doc in read_documents(paths):
-        outcome = _ingest_one(store, doc)
-        report.outcomes.append(outcome)
+    """Extract and store every page; the report lists them in the order they were read."""
+    outcomes: list[tuple[int, IngestOutcome]] = []
+    window: list[tuple[float, int, Document, ExtractedArticle]] = []
+    held = 0
+
+    def report_one(position: int, outcome: IngestOutcome) -> None:
+        outcomes.append((position, outcome))
         if on_document:
             on_document(outcome)
+
+    def store_window() -> None:
+        for _, position, doc, article in sorted(window, key=lambda w: (w[0], w[1])):
+            report_one(position, _store_one(store, doc, article))
+        window.clear()
+
+    for position, doc in enumerate(read_documents(paths)):
+        article, failure = _extract_one(doc)
+        if article is None:
+            report_one(position, failure)  # type: ignore[arg-type]
+            continue
+        window.append((time_key(article.published), position, doc, article))
+        held += len(doc.data or b"")
+        if len(window) >= ORDER_WINDOW_PAGES or held >= ORDER_WINDOW_BYTES:
+            store_window()
+            held = 0
+    store_window()
+    report = IngestReport()
+    report.outcomes = [outcome for _, outcome in sorted(outcomes, key=lambda p: p[0])]
     return report
 
 
-def _ingest_one(store: Store, doc: Document) -> IngestOutcome:
+def _extract_one(doc: Document) -> tuple[ExtractedArticle | None, IngestOutcome | None]:
+    """The page's article, or the outcome that says why there is none."""
     if doc.error or doc.data is None:
-        return IngestOutcome(doc.source, "failed", doc.error or "no data")
+        return None, IngestOutcome(doc.source, "failed", doc.error or "no data")
     article = extract_document(
         doc.data, url=doc.url, filename=doc.filename, content_type=doc.content_type
     )
     if article.error:
-        return IngestOutcome(doc.source, "failed", article.error)
+        return None, IngestOutcome(doc.source, "failed", article.error)
     if not article.paragraphs:
-        return IngestOutcome(doc.source, "failed", "no article text found")
+        return None, IngestOutcome(doc.source, "failed", "no article text found")
+    return article, None
+
+
+def _store_one(store: Store, doc: Document, article: ExtractedArticle) -> IngestOutcome:
+    assert doc.data is not None
     url = doc.url or article.url
     if not url:
         # A local file with no canonical link of its own is identified by its path.

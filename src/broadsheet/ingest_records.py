@@ -10,7 +10,6 @@ a bad line is reported and the rest of the file still goes in.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from broadsheet.dates import parse_published
-from broadsheet.ingest import IngestOutcome, IngestReport
+from broadsheet.ingest import IngestOutcome, IngestReport, time_key
 from broadsheet.models import ExtractedArticle
 from broadsheet.store import Store
 from broadsheet.store.articles import save_article
@@ -155,13 +154,6 @@ def _ingest_record(store: Store, record: Record, origin_path: Path) -> IngestOut
     return IngestOutcome(record.source, saved.status, None, title)
 
 
-def _time_key(published: object) -> float:
-    """Where an article goes in the storing order: by publication time, undated first (as
-    ``cluster_documents`` orders them)."""
-    moment = parse_published(published)
-    return -math.inf if moment is None else moment.timestamp()
-
-
 def ingest_records(
     store: Store, paths: list[Path], *, on_record: Callable[[IngestOutcome], None] | None = None
 ) -> IngestReport:
@@ -169,11 +161,10 @@ def ingest_records(
     files' order.
 
     `broadsheet build` clusters articles in the order they were stored, and its stream
-    clock only moves forward: an archive listed newest first (as exports and the AllSides
-    roundups are) would set the clock to its last day at once, and no story would close
-    while its years went by. So the files are read twice: once for each article's date
-    (only dates and byte offsets are kept, not the texts), then in time order (ties in
-    the files' order) to store them.
+    clock only moves forward (``ingest.time_key``; the AllSides roundups are listed newest
+    first). So the files are read twice: once for each article's date (only dates and
+    byte offsets are kept, not the texts), then in time order (ties in the files' order)
+    to store them.
     """
     outcomes: list[tuple[int, IngestOutcome]] = []  # (position in the files, outcome)
 
@@ -196,7 +187,7 @@ def ingest_records(
                     if record.error or record.data is None:
                         report_one(position, _ingest_record(store, record, path))
                     else:
-                        key = _time_key(record.data.get("published"))
+                        key = time_key(record.data.get("published"))
                         pending.append((key, position, path, number, offset, index))
                     position += 1
         except OSError as exc:
