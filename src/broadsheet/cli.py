@@ -1714,7 +1714,7 @@ def eval_clustering(
 ) -> None:
     """Pairwise and B-cubed P/R/F1 vs TF-IDF+agglomerative and title-Jaccard baselines.
 
-    Row "broadsheet threads": the same run's threads (stories of one developing matter).
+    Row "broadsheet threads": our clusterer's threads (stories of one developing matter).
 
     The clusterer's defaults are scored, not broadsheet.toml's [stories]; --setting scores others.
     """

@@ -50,6 +50,28 @@ class IngestReport:
         return sum(1 for o in self.outcomes if o.status == status)
 
 
+class OutcomeLog:
+    """Outcomes told as they happen (to ``on_outcome``: progress, ``--json`` lines) and
+    reported in input order, though articles are stored oldest first (``time_key``)."""
+
+    def __init__(self, on_outcome: Callable[[IngestOutcome], None] | None) -> None:
+        self._on_outcome = on_outcome
+        self._outcomes: list[tuple[int, IngestOutcome]] = []
+
+    def add(self, position: int, outcome: IngestOutcome) -> None:
+        """The outcome of the input at ``position`` (its place in input order)."""
+        self._outcomes.append((position, outcome))
+        if self._on_outcome:
+            self._on_outcome(outcome)
+
+    def report(self) -> IngestReport:
+        return IngestReport([outcome for _, outcome in sorted(self._outcomes, key=_first)])
+
+
+def _first(pair: tuple[int, IngestOutcome]) -> int:
+    return pair[0]
+
+
 def _is_page(path: Path) -> bool:
     return path.name.lower().endswith(PAGE_SUFFIXES)
 
@@ -142,24 +164,19 @@ def ingest(
     store: Store, paths: list[Path], *, on_document: Callable[[IngestOutcome], None] | None = None
 ) -> IngestReport:
     """Extract and store every page; the report lists them in the order they were read."""
-    outcomes: list[tuple[int, IngestOutcome]] = []
+    log = OutcomeLog(on_document)
     window: list[tuple[float, int, Document, ExtractedArticle]] = []
     held = 0
 
-    def report_one(position: int, outcome: IngestOutcome) -> None:
-        outcomes.append((position, outcome))
-        if on_document:
-            on_document(outcome)
-
     def store_window() -> None:
         for _, position, doc, article in sorted(window, key=lambda w: (w[0], w[1])):
-            report_one(position, _store_one(store, doc, article))
+            log.add(position, _store_one(store, doc, article))
         window.clear()
 
     for position, doc in enumerate(read_documents(paths)):
         article, failure = _extract_one(doc)
         if article is None:
-            report_one(position, failure)  # type: ignore[arg-type]
+            log.add(position, failure)  # type: ignore[arg-type]
             continue
         window.append((time_key(article.published), position, doc, article))
         held += len(doc.data or b"")
@@ -167,9 +184,7 @@ def ingest(
             store_window()
             held = 0
     store_window()
-    report = IngestReport()
-    report.outcomes = [outcome for _, outcome in sorted(outcomes, key=lambda p: p[0])]
-    return report
+    return log.report()
 
 
 def _extract_one(doc: Document) -> tuple[ExtractedArticle | None, IngestOutcome | None]:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from broadsheet.dates import parse_published
-from broadsheet.ingest import IngestOutcome, IngestReport, time_key
+from broadsheet.ingest import IngestOutcome, IngestReport, OutcomeLog, time_key
 from broadsheet.models import ExtractedArticle
 from broadsheet.store import Store
 from broadsheet.store.articles import save_article
@@ -166,51 +166,48 @@ def ingest_records(
     byte offsets are kept, not the texts), then in time order (ties in the files' order)
     to store them.
     """
-    outcomes: list[tuple[int, IngestOutcome]] = []  # (position in the files, outcome)
-
-    def report_one(position: int, outcome: IngestOutcome) -> None:
-        outcomes.append((position, outcome))
-        if on_record:
-            on_record(outcome)
-
+    log = OutcomeLog(on_record)
     # (time key, position, path, line number, offset, index among the line's records)
     pending: list[tuple[float, int, Path, int, int, int]] = []
     position = 0
     for path in paths:
         if not path.exists():
-            report_one(position, IngestOutcome(str(path), "failed", "no such file"))
+            log.add(position, IngestOutcome(str(path), "failed", "no such file"))
             position += 1
             continue
         try:
             for number, offset, raw in _lines(path):
                 for index, record in enumerate(_line_records(path, number, raw)):
                     if record.error or record.data is None:
-                        report_one(position, _ingest_record(store, record, path))
+                        log.add(position, _ingest_record(store, record, path))
                     else:
                         key = time_key(record.data.get("published"))
                         pending.append((key, position, path, number, offset, index))
                     position += 1
         except OSError as exc:
             reason = f"cannot read: {exc.strerror or exc}"
-            report_one(position, IngestOutcome(str(path), "failed", reason))
+            log.add(position, IngestOutcome(str(path), "failed", reason))
             position += 1
     pending.sort(key=lambda entry: (entry[0], entry[1]))
     handles: dict[Path, Any] = {}
+    # The line last parsed: a story-grouped line's docs share its date, so they mostly
+    # come one after another.
+    parsed: tuple[Path, int, list[Record]] | None = None
     try:
         for _, place, path, number, offset, index in pending:
-            handle = handles.get(path)
-            if handle is None:
-                handle = handles[path] = path.open("rb")
-            handle.seek(offset)
-            records = _line_records(path, number, handle.readline())
+            if parsed is None or parsed[:2] != (path, number):
+                handle = handles.get(path)
+                if handle is None:
+                    handle = handles[path] = path.open("rb")
+                handle.seek(offset)
+                parsed = (path, number, _line_records(path, number, handle.readline()))
+            records = parsed[2]
             if index >= len(records):  # the file was rewritten between the two passes
                 changed = IngestOutcome(f"{path}:{number}", "failed", "the file changed")
-                report_one(place, changed)
+                log.add(place, changed)
                 continue
-            report_one(place, _ingest_record(store, records[index], path))
+            log.add(place, _ingest_record(store, records[index], path))
     finally:
         for handle in handles.values():
             handle.close()
-    report = IngestReport()
-    report.outcomes = [outcome for _, outcome in sorted(outcomes, key=lambda p: p[0])]
-    return report
+    return log.report()

@@ -15,9 +15,9 @@ Protocol, so that nothing about the gold grouping leaks into the stream:
 Systems, each fed that same order:
 
 * ``broadsheet``: ``OnlineClusterer`` with its default ``ClusterConfig``;
-* ``broadsheet threads``: the same run's threads (each article labelled with its story's
-  thread): coarser than stories by design, so a check of threads against storyline gold,
-  not a rival system;
+* ``broadsheet threads``: the same clusterer's threads (each article labelled with its
+  story's thread; a second, identical run, so its articles/s is its own): coarser than
+  stories by design, so a check of threads against storyline gold, not a rival system;
 * ``tfidf-agglomerative``: scikit-learn ``TfidfVectorizer`` (English stop words, sublinear
   tf) over title + text, ``AgglomerativeClustering`` with cosine distance, average linkage
   and ``distance_threshold`` (offline: it sees every article at once);
