@@ -1154,7 +1154,7 @@ def _build(  # type: ignore[no-untyped-def]
     console.print(
         f"Stories: {report.articles} articles clustered, {report.new_stories} new stories, "
         f"{len(report.touched)} updated, {report.merges} merged, "
-        f"{report.near_duplicates} near-duplicate copies."
+        f"{report.reseated} re-seated, {report.near_duplicates} near-duplicate copies."
     )
     if report.neardup_rebuilt is not None:
         console.print(

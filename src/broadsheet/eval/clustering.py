@@ -837,6 +837,8 @@ def benchmark_throughput(
             story_of.append(a.story_id)
             for old in a.merged_from:
                 alias[old] = a.story_id
+            for moved in a.moved:  # "syn-<index>", re-seated into this story
+                story_of[int(moved[4:])] = a.story_id
             if progress is not None and len(story_of) % 5_000 == 0:
                 progress(len(story_of), size)
         spent = time.perf_counter() - start - source.spent

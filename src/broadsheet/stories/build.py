@@ -83,6 +83,7 @@ class BuildReport:
     new_stories: int = 0
     updated_stories: int = 0
     merges: int = 0
+    reseated: int = 0  # articles the clusterer moved from a weakly joined story to a new one
     near_duplicates: int = 0
     batches: int = 0
     touched: set[str] = field(default_factory=set)
@@ -365,6 +366,8 @@ class _Batch:
         # per lookup cost ~0.4 ms, and nearly every id looked up is no alias at all.
         self._aliases: dict[str, str] | None = None
         self.story_of: dict[int, str] = {}  # article id -> story id, in the current batch
+        self.copy_of: dict[int, int] = {}  # near-duplicate -> its original, in the batch
+        self.left: set[str] = set()  # stories an article was re-seated from, in the batch
 
     def _resolve(self, session: Session, story_id: str) -> str:
         if self._aliases is None:
@@ -389,6 +392,8 @@ class _Batch:
         self, session: Session, rows: list, analyses: dict[int, ArticleAnalysis]  # type: ignore[type-arg]
     ) -> set[str]:
         self.story_of = {}
+        self.copy_of = {}
+        self.left = set()
         links: list[StoryArticleRow] = []
         for article, outlet in rows:
             links.append(self._assign(session, article, outlet, analyses[article.id]))
@@ -397,7 +402,28 @@ class _Batch:
         session.flush()  # new stories first: the links refer to them
         session.add_all(links)
         session.flush()
-        return {self._resolve(session, sid) for sid in set(self.story_of.values())}
+        return {self._resolve(session, sid) for sid in {*self.story_of.values(), *self.left}}
+
+    def _moved(self, session: Session, article_id: int, story_id: str) -> None:
+        """Put an article the clusterer re-seated, and its near-duplicate copies, in its
+        new story. The story it leaves is refreshed, and its briefing dropped: that cited
+        the article (a count check alone misses a story that lost one and gained one)."""
+        old = self._story_of_article(session, article_id)
+        if old is not None and old != story_id:
+            self.left.add(old)
+            session.execute(delete(BriefingRow).where(BriefingRow.story_id == old))
+        session.flush()  # the new story's row first: the links refer to it
+        moves = StoryArticleRow.article_id == article_id
+        if old is not None:  # and its copies, which went where it was
+            moves |= (StoryArticleRow.near_duplicate_of == article_id) & (
+                StoryArticleRow.story_id == old
+            )
+        session.execute(update(StoryArticleRow).where(moves).values(story_id=story_id))
+        for key, original in self.copy_of.items():  # this batch's copies, not stored yet
+            if original == article_id:
+                self.story_of[key] = story_id
+        if article_id in self.story_of:
+            self.story_of[article_id] = story_id
 
     def _embed(self, title: str, text: str) -> np.ndarray | None:
         """The article's sentence embedding, if there is an embedder. One text per call:
@@ -437,6 +463,8 @@ class _Batch:
         if canonical_key is not None:
             near_of = int(canonical_key)
             story_id = self._story_of_article(session, near_of)
+            if story_id is not None:
+                self.copy_of[article.id] = near_of
         if story_id is not None:
             # Syndicated copy: same story as its original, the outlet still credited.
             self.report.near_duplicates += 1
@@ -468,6 +496,9 @@ class _Batch:
             for old_id in assignment.merged_from:
                 self._merged(session, old_id, story_id)
                 self.report.merges += 1
+            for moved_id in assignment.moved:
+                self._moved(session, int(moved_id), story_id)
+                self.report.reseated += 1
         self.story_of[article.id] = story_id
         return StoryArticleRow(
             article_id=article.id,

@@ -104,8 +104,9 @@ _DAY = 86_400.0
 _MAGIC = b"BSCL"
 # 2: story vectors and posting lists as packed arrays (restores ~10x faster than 1, which
 # parsed millions of JSON floats); 3: the same and the stories' summed sentence
-# embeddings. 1 and 2 are still restored.
-_FORMAT = 3
+# embeddings; 4: the same and the open stories' provisional members. 1 to 3 are still
+# restored (with no provisional members).
+_FORMAT = 4
 _SEP = "\x00"  # joins term lists: terms and names never contain it
 _by_weight = itemgetter(1)
 # A scored candidate: (similarity, story seq, undecayed similarity, title cosine).
@@ -176,6 +177,19 @@ class ClusterConfig:
     # that story (0: off). The same text again is the same article, re-dated.
     recurring_gap_hours: float = 20.0
     recurring_same_text: float = 0.5  # body cosine (title terms left out) of "the same text"
+    # Provisional joins (see the docstring): a join or reopening below this similarity is
+    # provisional while the story is open (0: none is), and the story keeps at most
+    # ``provisional_max`` such members. A later article that resembles one of them at
+    # ``reseat_min`` (the pair's own similarity) while the rest of the story, without it,
+    # falls below ``reseat_rest`` x that (or below ``join_threshold``) takes it into a new
+    # story, when the rest holds ``reseat_min_rest`` articles or more. Tuned on
+    # giveme-newscluster, checked on AllSides with dates (docs/benchmarks.md,
+    # "Provisional joins").
+    provisional_below: float = 0.3
+    provisional_max: int = 8
+    reseat_min: float = 0.3
+    reseat_rest: float = 0.6
+    reseat_min_rest: int = 2
     # Sentence embeddings, used only when articles carry them (see the docstring). Chosen
     # on a coarse grid on giveme-newscluster (docs/benchmarks.md), round values.
     dense_weight: float = 0.3  # share of the dense cosine in the similarity
@@ -202,7 +216,8 @@ class Assignment:
     """Where one article went.
 
     ``similarity`` is the similarity to the story it joined (0.0 for a new story). Callers
-    must record each id of ``merged_from`` as an alias of ``story_id``.
+    must record each id of ``merged_from`` as an alias of ``story_id``, and put each
+    article of ``moved`` in ``story_id``.
     """
 
     doc_id: str
@@ -211,6 +226,9 @@ class Assignment:
     similarity: float
     thread_id: str
     merged_from: tuple[str, ...] = ()
+    # Earlier articles re-seated into this (new) story: callers must move them (and their
+    # near-duplicate copies) here from the story they were in.
+    moved: tuple[str, ...] = ()
 
 
 class _Article:
@@ -263,7 +281,7 @@ class _Article:
 class _Story:
     __slots__ = (
         "centroid", "columns", "dense", "first", "id", "last", "names", "norm", "posted",
-        "seq", "size", "tcentroid", "thread", "tnorm",
+        "provisional", "seq", "size", "tcentroid", "thread", "tnorm",
     )
 
     def __init__(self, seq: int, story_id: str, thread: str, t: float | None) -> None:
@@ -283,6 +301,9 @@ class _Story:
         self.dense: np.ndarray | None = None
         # (outlet, headline key) -> time of the latest dated member under that headline.
         self.columns: dict[tuple[str, int], float] = {}
+        # Members that joined weakly, oldest first, while the story is open: (doc id,
+        # article). See ``ClusterConfig.provisional_below``.
+        self.provisional: list[tuple[str, _Article]] = []
 
     @classmethod
     def from_json(cls, row: list) -> _Story:  # a story row of a format-1 snapshot
@@ -413,8 +434,15 @@ class OnlineClusterer:
             scored = [p for p in scored if not self._recurring(art, self._active[p[1]])]
         joinable = self._name_gate(art, scored)
         if joinable:
-            best, merged = self._merge(self._active[joinable[0][1]], joinable)
+            top = self._active[joinable[0][1]]
+            if top.provisional:
+                reseated = self._reseat(art, top)
+                if reseated is not None:
+                    story, moved, pair = reseated
+                    return Assignment(doc.id, story.id, True, pair, story.thread, (), (moved,))
+            best, merged = self._merge(top, joinable)
             self._join(best, art)
+            self._hold(best, doc.id, art, joinable[0][0])
             return Assignment(doc.id, best.id, False, joinable[0][0], best.thread, merged)
 
         # A story about to close must not be harder to join than one already closed: an
@@ -431,6 +459,7 @@ class OnlineClusterer:
                     follows = story
                     break
                 self._join(story, art)
+                self._hold(story, doc.id, art, cos if dated else sim)
                 return Assignment(doc.id, story.id, False, sim, story.thread)
 
         remembered = (
@@ -448,6 +477,7 @@ class OnlineClusterer:
                     break
                 self._reopen(story)
                 self._join(story, art)
+                self._hold(story, doc.id, art, sim)
                 return Assignment(doc.id, story.id, False, sim, story.thread)
 
         story = self._new_story(doc.id, t)
@@ -526,6 +556,13 @@ class OnlineClusterer:
                 for i, story in enumerate(stories)
                 for (outlet, column), t in sorted(story.columns.items())
             ],
+            # [row in ``stories`` order, doc id, member...] (``_member_row``); a few per
+            # open story at most, so plain JSON (its floats round-trip exactly).
+            "provisional": [
+                [i, doc_id, *_member_row(member)]
+                for i, story in enumerate(stories)
+                for doc_id, member in story.provisional
+            ],
         }
         dense = [story.dense for story in stories if story.dense is not None]
         # zlib level 1: level 6 took three times as long for 10 % smaller snapshots.
@@ -555,7 +592,7 @@ class OnlineClusterer:
         version = data[4]
         if version == 1:
             return cls._restore_v1(data, config)
-        if version not in (2, _FORMAT):
+        if version not in (2, 3, _FORMAT):
             raise ValueError(f"unsupported snapshot format {version}")
         layout = "<BIII" if version == 2 else "<BIIII"
         _, head_len, packed_len, table_len, *rest = struct.unpack_from(layout, data, 4)
@@ -604,6 +641,8 @@ class OnlineClusterer:
             seq = rows[index][0]
             story = self._active.get(seq) or self._memory[seq]
             story.columns[outlet, column] = t
+        for index, doc_id, *member in state.get("provisional", ()):
+            self._active[rows[index][0]].provisional.append((doc_id, _member_from_row(member)))
         self._postings = _unpack_postings(state["postings"], post_counts, post_seqs)
         self._mem_postings = _unpack_postings(state["mem_postings"], mem_counts, mem_seqs)
         self._expiry = [(t, s) for t, s in state["expiry"]]
@@ -837,6 +876,83 @@ class OnlineClusterer:
         norms = _norm(mine) * _norm(theirs)
         return not norms or _dot(mine, theirs) / norms < cfg.recurring_same_text
 
+    def _hold(self, story: _Story, doc_id: str, art: _Article, similarity: float) -> None:
+        """Keep a weak joiner as provisional (``provisional_below``)."""
+        cfg = self.config
+        if similarity < cfg.provisional_below and cfg.provisional_max > 0:
+            story.provisional.append((doc_id, art))
+            if len(story.provisional) > cfg.provisional_max:
+                del story.provisional[0]
+
+    def _reseat(self, art: _Article, story: _Story) -> tuple[_Story, str, float] | None:
+        """A new story of a provisional member of ``story`` and this article, when the
+        article resembles that member much more than the rest of the story: the second
+        report of an event that had joined a related story weakly (an indictment in a
+        settlements story, microbes found on a space station in a falling-station story).
+
+        Returns the new story, the re-seated member's id and the pair's similarity, or
+        None. Headline-only articles take no part: two headlines sharing a few words are
+        no evidence of another event. Nor does a story of too few other articles: telling
+        a member from "the rest" needs a rest."""
+        cfg = self.config
+        if art.title_names or story.size - 1 < cfg.reseat_min_rest:
+            return None
+        for index, (doc_id, member) in enumerate(story.provisional):
+            if member.title_names:
+                continue
+            pair = _dot(art.svec, member.vec)
+            if art.tvec and member.tvec:
+                pair = max(pair, cfg.title_factor * _dot(art.tvec, member.tvec))
+            if pair < cfg.reseat_min:
+                continue
+            rest = self._similarity_without(art, story, member)
+            if rest >= max(cfg.join_threshold, cfg.reseat_rest * pair):
+                continue
+            del story.provisional[index]
+            self._remove(story, member)
+            # Its own thread too: it is re-seated for being another matter than the story
+            # (in the old story's thread, giveme's thread precision fell 0.948 -> 0.915).
+            new = self._new_story(doc_id, member.t)
+            self._join(new, member)
+            self._join(new, art)
+            return new, doc_id, pair
+        return None
+
+    def _similarity_without(self, art: _Article, story: _Story, member: _Article) -> float:
+        """The article's undecayed similarity with ``story`` less ``member``."""
+        rest = {term: w - member.vec.get(term, 0.0) for term, w in story.centroid.items()}
+        norm = _norm(rest)
+        sim = _dot(art.svec, rest) / norm if norm else 0.0
+        if not art.tvec:
+            return sim
+        tcentroid, tnorm = story.tcentroid, story.tnorm
+        if member.tvec:
+            tcentroid = {t: w - member.tvec.get(t, 0.0) for t, w in tcentroid.items()}
+            tnorm = _norm(tcentroid)
+        if tnorm:
+            sim = max(sim, self.config.title_factor * _dot(art.tvec, tcentroid) / tnorm)
+        return sim
+
+    def _remove(self, story: _Story, member: _Article) -> None:
+        """Take a member's vectors out of an active story. Its names, time span and
+        posting lists stay: a union and a span cannot be undone without every member, and
+        a stale posting only makes the story a candidate once more."""
+        centroid = story.centroid
+        for term, w in member.vec.items():
+            if term in centroid:
+                centroid[term] -= w
+        story.norm = _norm(centroid)
+        tcentroid = story.tcentroid
+        for term, w in member.tvec.items():
+            if term in tcentroid:
+                tcentroid[term] -= w
+        story.tnorm = _norm(tcentroid)
+        if story.dense is not None and member.dense is not None and (
+            story.dense.size == member.dense.size
+        ):
+            story.dense = story.dense - member.dense
+        story.size -= 1
+
     def _merge(
         self, best: _Story, scored: list[_Scored]
     ) -> tuple[_Story, tuple[str, ...]]:
@@ -966,6 +1082,10 @@ class OnlineClusterer:
                 mine[term] = get(term, 0.0) + w
         survivor.size += other.size
         survivor.names |= other.names
+        survivor.provisional += other.provisional
+        excess = len(survivor.provisional) - self.config.provisional_max
+        if excess > 0:
+            del survivor.provisional[:excess]
         survivor.dense = _add_dense(survivor.dense, other.dense)
         for key, t in other.columns.items():
             if t > survivor.columns.get(key, -math.inf):
@@ -1036,6 +1156,7 @@ class OnlineClusterer:
         """Active -> memory (kept small: top ``memory_terms`` terms), or forgotten."""
         cfg = self.config
         del self._active[story.seq]
+        story.provisional = []  # only an open story's weak joiners are re-seated
         for term in sorted(story.posted):
             _unpost(self._postings, term, story.seq)
         self._closed += 1
@@ -1069,6 +1190,28 @@ class OnlineClusterer:
         story.posted = set(story.centroid)
         for term in story.centroid:
             self._post(self._postings, term, story.seq)
+
+
+def _member_row(art: _Article) -> list:  # type: ignore[type-arg]
+    """What a provisional member needs to be re-seated, as JSON values. Vectors as
+    [term, weight] pairs in their order: dot products are summed in it."""
+    return [
+        [[term, w] for term, w in art.vec.items()],
+        [[term, w] for term, w in art.tvec.items()],
+        sorted(art.names), art.lookup, art.t,
+        None if art.dense is None else art.dense.tolist(),
+        art.outlet, art.column, art.title_names, art.undated,
+    ]
+
+
+def _member_from_row(row: list) -> _Article:  # type: ignore[type-arg]
+    vec_pairs, tvec_pairs, names, lookup, t, dense, outlet, column, title_names, undated = row
+    vec = {term: w for term, w in vec_pairs}
+    return _Article(
+        vec, vec, {term: w for term, w in tvec_pairs}, set(names), lookup, t, {},
+        None if dense is None else np.asarray(dense, float), outlet, column, title_names,
+        undated,
+    )
 
 
 def _top(weights: dict[str, float], keep: int) -> dict[str, float]:
@@ -1189,14 +1332,17 @@ class Grouping:
 def resolve_assignments(assignments: Iterable[Assignment]) -> Grouping:
     """Each article's final story and thread from a run's assignments, in order.
 
-    A merge absorbs stories into a survivor (their ids become aliases) and moves every
-    story on an absorbed story's thread to the survivor's thread, as the clusterer and the
-    store do; a story's thread is otherwise the one its latest assignment reported."""
+    A re-seated article (``Assignment.moved``) goes to its new story. A merge absorbs
+    stories into a survivor (their ids become aliases) and moves every story on an
+    absorbed story's thread to the survivor's thread, as the clusterer and the store do;
+    a story's thread is otherwise the one its latest assignment reported."""
     story_of: dict[str, str] = {}
     thread_of: dict[str, str] = {}  # story id -> its thread, as last known
     alias: dict[str, str] = {}
     for a in assignments:
         story_of[a.doc_id] = a.story_id
+        for doc_id in a.moved:  # re-seated into this new story
+            story_of[doc_id] = a.story_id
         if a.merged_from:
             moved = {thread_of[old] for old in a.merged_from if old in thread_of}
             moved.discard(a.thread_id)
