@@ -38,6 +38,7 @@ from broadsheet.puzzles.words import (
     blank_clue,
     is_blocked,
     is_dictionary_word,
+    mention_re,
 )
 from broadsheet.store import Store
 from broadsheet.store.articles import save_article
@@ -487,3 +488,12 @@ def test_realdata_thirty_days(allsides_store: Store) -> None:
 def test_clue_sentences_prefer_prose_over_credits_and_captions(furniture: str) -> None:
     prose = "Harbour pilots marched through Porthaven on Monday to demand safer night shifts."
     assert _sentence_score(furniture, 1) < _sentence_score(prose, 1) - 1.0
+
+
+def test_a_clue_that_shows_an_answer_split_by_an_apostrophe_or_hyphen_refers_to_it() -> None:
+    # A real run's clue showed the possessive "shot’s" beside the answer SHOTS.
+    mention = mention_re("shots")
+    for shown in ("the shot’s hurdles", "the shot's hurdles", "the SHOTS", "sho-ts"):
+        assert mention.sub("3-Down", shown).endswith(("3-Down hurdles", "3-Down")), shown
+    for hidden in ("snapshots", "the shot hurdles", "shotsy"):
+        assert mention.sub("3-Down", hidden) == hidden

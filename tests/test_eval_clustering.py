@@ -514,10 +514,9 @@ def test_giveme_broadsheet_beats_both_baselines() -> None:
     pytest.importorskip("sklearn", reason="the tfidf-agglomerative baseline needs scikit-learn")
     report = evaluate_clustering(GIVEME)
     ours = report.row("broadsheet").scores.bcubed_f1
-    # The brief asked for >= 0.95; the online clusterer reaches 0.940 on this set (its gold
-    # splits related events that share actors and wording, and spans months; see
-    # docs/benchmarks.md, "Story clustering"). Guard against decay.
-    assert ours >= 0.93
+    # The brief asks for >= 0.95: 0.956 since weak joins are provisional (0.940 before;
+    # docs/benchmarks.md, "Provisional joins").
+    assert ours >= 0.95
     assert ours > report.row("tfidf-agglomerative").scores.bcubed_f1
     assert ours > report.row("title-jaccard").scores.bcubed_f1
     assert report.row("broadsheet").articles_per_second > 100
@@ -532,8 +531,9 @@ def test_giveme_broadsheet_beats_both_baselines_in_other_stream_orders() -> None
     ours = min(spreads["broadsheet"].bcubed_f1)
     assert ours > max(spreads["tfidf-agglomerative"].bcubed_f1)
     assert ours > max(spreads["title-jaccard"].bcubed_f1)
-    # Seeds 1-20 gave 0.929-0.940 (docs/benchmarks.md); guard against decay.
-    assert spreads["broadsheet"].mean >= 0.92
+    # Seeds 1-20 give 0.941-0.956, mean 0.950 (0.929-0.940 before provisional joins;
+    # docs/benchmarks.md); guard against decay.
+    assert spreads["broadsheet"].mean >= 0.945
 
 
 @pytest.mark.realdata

@@ -11,6 +11,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -634,3 +635,39 @@ def test_a_later_build_merges_two_stories_an_earlier_build_briefed(tmp_path: Pat
     assert build_briefings(store).composed == 1
     with store.session() as session:
         assert session.scalar(select(func.count()).select_from(StoryRow)) == 1
+
+
+@pytest.mark.parametrize("batch_size", [1, 500])  # the move from a stored batch, or within one
+def test_a_reseated_article_and_its_copy_move_to_the_new_story(
+    tmp_path: Path, batch_size: int
+) -> None:
+    from tests.test_stories_cluster import CUP, VOLCANO
+
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    ids: dict[str, int] = {}
+    with store.session() as session:
+        sync_outlets(session, OUTLETS)
+        outlet_ids = [o.id for o in session.scalars(select(OutletRow).order_by(OutletRow.id))]
+        first_cup = CUP[0]
+        copy = replace(first_cup, id="c1-copy", text=first_cup.text + " Reporting by Ana Vidal.")
+        for n, doc in enumerate([*VOLCANO, first_cup, copy, CUP[1]]):
+            saved = save_article(
+                session,
+                ExtractedArticle(title=doc.title, paragraphs=[doc.text],
+                                 published=doc.published.isoformat()),
+                url=f"https://example.org/{doc.id}", outlet_id=outlet_ids[n % len(outlet_ids)],
+            )
+            ids[doc.id] = saved.article_id
+    report = build_stories(store, batch_size=batch_size)
+    assert report.reseated == 1 and report.near_duplicates == 1
+    story_of = assignments(tmp_path / "a.db")
+    cup = story_of[ids["c2"]]
+    assert story_of[ids["c1"]] == cup and story_of[ids["c1-copy"]] == cup
+    volcano = story_of[ids["v1"]]
+    assert cup != volcano and {story_of[ids[v.id]] for v in VOLCANO} == {volcano}
+    with store.session() as session:
+        counts = {s.id: s.article_count for s in session.scalars(select(StoryRow))}
+    assert counts == {volcano: 3, cup: 3}
+    before = build_decisions(store)
+    build_stories(store)
+    assert build_decisions(store) == before

@@ -616,6 +616,88 @@ def test_the_same_wording_about_other_names_is_another_story() -> None:
     assert len(ungated) == 1
 
 
+# ----------------------------------------------------------------- provisional joins
+
+# Another event in the volcano's town that evening: a cup final. Its first report names
+# the town and the governor, and joins the eruption weakly; its second names the teams.
+CUP = [
+    ClusterDoc(
+        "c1",
+        "Puerto Sal Rovers win the Corvena Cup",
+        "Puerto Sal Rovers beat Vado Azul 3-1 in the Corvena Cup final on Sunday evening, "
+        "hours after Mount Tarragul erupted. Striker Tomas Ibarra scored twice at Estadio "
+        "Faro. Governor Elena Marsh congratulated the players, and thousands of fans "
+        "sang in the rain outside the ground until midnight.",
+        at(8),
+        "Sports Desk",
+    ),
+    ClusterDoc(
+        "c2",
+        "Ibarra double seals cup for Puerto Sal Rovers",
+        "Tomas Ibarra scored twice as Puerto Sal Rovers beat Vado Azul 3-1 to lift the "
+        "Corvena Cup at Estadio Faro. Coach Rafael Oyo dedicated the trophy to the fans. "
+        "Vado Azul had led through a penalty from Dani Ruelas.",
+        at(9),
+        "Goal Line",
+    ),
+]
+
+
+def test_a_weak_joiner_is_reseated_with_the_second_report_of_its_event() -> None:
+    got = run(VOLCANO + CUP)
+    volcano = story_id_for("v1")
+    assert [a.story_id for a in got[:4]] == [volcano] * 4  # the cup joined, weakly
+    assert got[3].similarity < ClusterConfig().provisional_below
+    second = got[4]
+    assert second.new_story and second.moved == ("c1",)
+    assert second.story_id == story_id_for("c1") and second.thread_id == second.story_id
+    grouping = resolve_assignments(got)
+    assert grouping.story == {"v1": volcano, "v2": volcano, "v3": volcano,
+                              "c1": second.story_id, "c2": second.story_id}
+    assert grouping.thread["c1"] != grouping.thread["v1"]
+    # Without provisional joins the cup final stays in the eruption's story.
+    plain = resolve_assignments(run(VOLCANO + CUP, ClusterConfig(provisional_below=0)))
+    assert set(plain.story.values()) == {volcano}
+
+
+def test_the_reseated_member_leaves_the_storys_vectors() -> None:
+    clusterer = OnlineClusterer()
+    for doc in VOLCANO + CUP:
+        clusterer.add(doc)
+    untouched = OnlineClusterer()
+    for doc in VOLCANO:
+        untouched.add(doc)
+    volcano = next(s for s in clusterer._active.values() if s.id == story_id_for("v1"))
+    alone = next(s for s in untouched._active.values() if s.id == story_id_for("v1"))
+    assert volcano.size == 3 and not volcano.provisional
+    assert volcano.centroid.keys() >= alone.centroid.keys()
+    for term, weight in volcano.centroid.items():
+        assert weight == pytest.approx(alone.centroid.get(term, 0.0), abs=1e-9)
+
+
+def test_a_story_of_one_article_is_no_rest_to_reseat_from() -> None:
+    got = run([VOLCANO[0], *CUP])
+    assert not any(a.moved for a in got)
+
+
+def test_a_strong_joiner_is_never_reseated() -> None:
+    # The same articles, but nothing joins below the (lowered) provisional bar.
+    got = run(VOLCANO + CUP, ClusterConfig(provisional_below=0.25))
+    assert not any(a.moved for a in got)
+
+
+def test_a_restored_clusterer_reseats_as_an_uninterrupted_one() -> None:
+    whole = OnlineClusterer()
+    expected = [whole.add(d) for d in VOLCANO + CUP]
+    first = OnlineClusterer()
+    for doc in VOLCANO + CUP[:1]:
+        first.add(doc)
+    restored = OnlineClusterer.restore(first.snapshot())
+    assert restored.snapshot() == first.snapshot()
+    assert restored.add(CUP[1]) == expected[-1]
+    assert restored.snapshot() == whole.snapshot()
+
+
 # ----------------------------------------------------------------------------- snapshots
 
 

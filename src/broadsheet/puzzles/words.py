@@ -314,8 +314,11 @@ def _blank_re(phrase: str) -> re.Pattern[str]:
 
 
 def mention_re(phrase: str) -> re.Pattern[str]:
-    """``phrase`` wherever no letter touches it, in any case: what a clue must not show."""
-    return _blank_re(phrase)
+    """``phrase`` wherever no letter touches it, in any case: what a clue must not show,
+    also split by an apostrophe or a hyphen ("shot's" shows SHOTS, "e-mail" EMAIL)."""
+    parts = ["[-'’]?".join(map(re.escape, p)) for p in phrase.split()]
+    return re.compile(r"(?<![^\W\d_])" + r"\s+".join(parts) + r"(?![^\W\d_])",
+                      re.IGNORECASE)
 
 
 def blank_clue(sentence: str, phrase: str, *, window: int = 14, max_chars: int = 170) -> str:
