@@ -48,6 +48,16 @@ article; it then leaves the active index for a bounded *memory* of closed storie
   either side nothing bounds a thread, so, as for joining, only the never-decaying part
   of the similarity counts there.
 
+Provisional joins: the first report of a new event often resembles a related open story a
+little (same place, people, topic words) and joins it weakly, and every later report of
+the event would follow it there. So a join or reopening below ``provisional_below`` stays
+provisional while the story is open: when a later article that would join the story
+resembles such a member at ``reseat_min`` but the rest of the story, without it, at less
+than ``reseat_rest`` times that, the member is *re-seated*: it leaves the story's vectors
+and starts a new story with the article (``Assignment.moved``). Not for headline-only
+articles (a few shared headline words are no evidence), nor in a story whose rest is
+under ``reseat_min_rest`` articles (one article is no "rest" to tell a member from).
+
 Recurring features: an outlet's daily puzzle, "Today in History" or morning newsletter
 comes back under the same headline words every day over a new text, and the headline
 alone (counted twice in the vector, and again in the title channel) strung every issue
@@ -215,7 +225,8 @@ class ClusterDoc:
 class Assignment:
     """Where one article went.
 
-    ``similarity`` is the similarity to the story it joined (0.0 for a new story). Callers
+    ``similarity`` is the similarity to the story it joined (0.0 for a new story; for one
+    made by re-seating, the similarity with the re-seated article). Callers
     must record each id of ``merged_from`` as an alias of ``story_id``, and put each
     article of ``moved`` in ``story_id``.
     """
