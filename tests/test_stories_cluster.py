@@ -675,6 +675,21 @@ def test_the_reseated_member_leaves_the_storys_vectors() -> None:
         assert weight == pytest.approx(alone.centroid.get(term, 0.0), abs=1e-9)
 
 
+def test_two_reports_of_one_outlet_are_not_reseated() -> None:
+    # An outlet's own reports share its house words: their likeness says nothing.
+    same = [CUP[0], replace(CUP[1], outlet=CUP[0].outlet)]
+    assert not any(a.moved for a in run(VOLCANO + same))
+
+
+def test_a_host_name_stands_for_its_publisher() -> None:
+    from broadsheet.urls import publisher_of
+
+    assert publisher_of("africa.dailyledger.com.cn") == "dailyledger.com.cn"
+    assert publisher_of("www.morningstar.co.uk") == "morningstar.co.uk"
+    for name in ("Reuters", "Daily Ledger", "localhost", "10.0.0.1", "ledger.com/world", ""):
+        assert publisher_of(name) == name
+
+
 def test_a_story_of_one_article_is_no_rest_to_reseat_from() -> None:
     got = run([VOLCANO[0], *CUP])
     assert not any(a.moved for a in got)

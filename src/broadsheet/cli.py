@@ -1429,11 +1429,14 @@ def cluster(
 def _cluster_doc(record: dict[str, Any]):  # type: ignore[no-untyped-def]
     from broadsheet.dates import parse_published
     from broadsheet.stories.cluster import ClusterDoc
+    from broadsheet.urls import publisher_of
 
+    outlet = record.get("outlet")
     return ClusterDoc(
         id=str(record["id"]), title=str(record.get("title") or ""),
         text=str(record.get("text") or ""), published=parse_published(record.get("published")),
-        outlet=record.get("outlet"),
+        # A host name as its publisher: one outlet's regional sites are one outlet.
+        outlet=None if outlet in (None, "") else publisher_of(str(outlet)),
     )
 
 

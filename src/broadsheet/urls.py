@@ -26,3 +26,12 @@ def canonical_url(url: str) -> str:
 def host_of(url: str) -> str:
     """The lower-cased host name of a URL ("" when it has none)."""
     return (urlsplit(url).hostname or "").lower()
+
+
+def publisher_of(source: str) -> str:
+    """The registered domain of a host name ("africa.example.com.cn" -> "example.com.cn",
+    by the public suffix list, through courlan), so that an outlet's regional sites are one
+    outlet; any other source ("Reuters") unchanged."""
+    if "." not in source or " " in source or "/" in source:
+        return source
+    return courlan.extract_domain(f"http://{source}") or source

@@ -55,8 +55,9 @@ provisional while the story is open: when a later article that would join the st
 resembles such a member at ``reseat_min`` but the rest of the story, without it, at less
 than ``reseat_rest`` times that, the member is *re-seated*: it leaves the story's vectors
 and starts a new story with the article (``Assignment.moved``). Not for headline-only
-articles (a few shared headline words are no evidence), nor in a story whose rest is
-under ``reseat_min_rest`` articles (one article is no "rest" to tell a member from).
+articles (a few shared headline words are no evidence), nor for two reports of one outlet
+(they share its house words), nor in a story whose rest is under ``reseat_min_rest``
+articles (one article is no "rest" to tell a member from).
 
 Recurring features: an outlet's daily puzzle, "Today in History" or morning newsletter
 comes back under the same headline words every day over a new text, and the headline
@@ -903,13 +904,15 @@ class OnlineClusterer:
 
         Returns the new story, the re-seated member's id and the pair's similarity, or
         None. Headline-only articles take no part: two headlines sharing a few words are
-        no evidence of another event. Nor does a story of too few other articles: telling
-        a member from "the rest" needs a rest."""
+        no evidence of another event. Nor do two reports of one outlet, nor a story of too
+        few other articles: telling a member from "the rest" needs a rest."""
         cfg = self.config
         if art.title_names or story.size - 1 < cfg.reseat_min_rest:
             return None
         for index, (doc_id, member) in enumerate(story.provisional):
-            if member.title_names:
+            if member.title_names or (art.outlet is not None and member.outlet == art.outlet):
+                # One outlet's own reports share its house words ("DPRK", its datelines,
+                # its boilerplate): their likeness is no evidence of another event.
                 continue
             pair = _dot(art.svec, member.vec)
             if art.tvec and member.tvec:
