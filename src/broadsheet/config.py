@@ -71,6 +71,9 @@ STORY_SETTINGS: dict[str, tuple[float, float]] = {
     "memory_days": (0.0, 36500.0),
     "thread_days": (0.0, 3650.0),
     "thread_threshold": (0.0, 1.0),
+    "provisional_below": (0.0, 1.0),  # 0: no join is provisional (no re-seating)
+    "reseat_min": (0.0, 1.0),
+    "reseat_rest": (0.0, 1.0),
 }
 # ``[stories]`` switches of the clusterer (true or false).
 STORY_SWITCHES = ("reopen_as_thread",)  # stories are single events, threads the storylines
