@@ -141,7 +141,8 @@ def test_giveme_ingested_and_built_scores_as_its_stream_does(store: Store) -> No
     # The product path: `broadsheet ingest` the story-grouped file, `broadsheet build`,
     # stories scored against the gold ids. Stored in file order (story by story) the
     # build's forward-only clock jumped back and forth: 0.906, below the agglomerative
-    # baseline (0.907); oldest first it is 0.933, with the stream in `eval` at 0.940.
+    # baseline (0.907); oldest first it was 0.933, and 0.944 with provisional joins (the
+    # stream in `eval`: 0.956).
     from broadsheet.eval.clustering import score
     from broadsheet.store.schema import StoryArticleRow
     from broadsheet.stories.build import build_stories
@@ -161,4 +162,4 @@ def test_giveme_ingested_and_built_scores_as_its_stream_does(store: Store) -> No
             .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.id)
         ).all())
     assert len(pred) >= 380 and set(pred) <= set(gold)
-    assert score(pred, {url: gold[url] for url in pred}).bcubed_f1 >= 0.92
+    assert score(pred, {url: gold[url] for url in pred}).bcubed_f1 >= 0.94
