@@ -59,6 +59,7 @@ from broadsheet.dates import parse_published
 from broadsheet.eval.datafiles import EvalDataError, json_lines
 from broadsheet.eval.timing import peak_rss_mb
 from broadsheet.stories.cluster import (
+    Assignment,
     ClusterConfig,
     ClusterDoc,
     OnlineClusterer,
@@ -829,28 +830,21 @@ def benchmark_throughput(
             length, source_paths, events=events, embedding_dim=embedding_dim
         )
         source = _TimedSource(islice(stream, size))
-        story_of: list[str] = []
-        alias: dict[str, str] = {}
+        assignments: list[Assignment] = []
         tail_from = max(0, size - _TAIL)  # the cost of the last articles: at this size
         tail_start = 0.0
         start = time.perf_counter()
         for a in clusterer.add_many(source, processes=processes):
-            if len(story_of) == tail_from:
+            if len(assignments) == tail_from:
                 tail_start = time.perf_counter() - start - source.spent
-            story_of.append(a.story_id)
-            for old in a.merged_from:
-                alias[old] = a.story_id
-            for moved in a.moved:  # "syn-<index>", re-seated into this story
-                story_of[int(moved[4:])] = a.story_id
-            if progress is not None and len(story_of) % 5_000 == 0:
-                progress(len(story_of), size)
+            assignments.append(a)
+            if progress is not None and len(assignments) % 5_000 == 0:
+                progress(len(assignments), size)
         spent = time.perf_counter() - start - source.spent
-        pred: dict[str, str] = {}
-        for index, sid in enumerate(story_of):
-            while sid in alias:
-                sid = alias[sid]
-            pred[str(index)] = sid
-        bp, br, _ = bcubed_prf(pred, {str(i): str(e) for i, e in enumerate(events[:size])})
+        pred = resolve_assignments(assignments).story  # merges and re-seatings applied
+        bp, br, _ = bcubed_prf(
+            pred, {f"syn-{i}": str(e) for i, e in enumerate(events[:size])}
+        )
         peak_rss = peak_rss_mb()  # before the restore below adds a second clusterer
         # What `broadsheet build` pays per committed batch (snapshot) and per run (restore).
         begin = time.perf_counter()

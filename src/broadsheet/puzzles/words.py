@@ -305,10 +305,12 @@ def _phrase_re(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w\-])" + r"\s+".join(parts) + r"(?![\w\-])", re.IGNORECASE)
 
 
-def _blank_re(phrase: str) -> re.Pattern[str]:
+def _blank_re(phrase: str, within_word: str = "") -> re.Pattern[str]:
     """The phrase wherever no letter touches it ("Biden-led", "don't" included), so a
-    clue never shows the answer."""
-    parts = [re.escape(p) for p in phrase.split()]
+    clue never shows the answer; ``within_word``: a pattern also allowed between two
+    letters of a word."""
+    parts = [within_word.join(map(re.escape, p)) if within_word else re.escape(p)
+             for p in phrase.split()]
     return re.compile(r"(?<![^\W\d_])" + r"\s+".join(parts) + r"(?![^\W\d_])",
                       re.IGNORECASE)
 
@@ -316,9 +318,7 @@ def _blank_re(phrase: str) -> re.Pattern[str]:
 def mention_re(phrase: str) -> re.Pattern[str]:
     """``phrase`` wherever no letter touches it, in any case: what a clue must not show,
     also split by an apostrophe or a hyphen ("shot's" shows SHOTS, "e-mail" EMAIL)."""
-    parts = ["[-'’]?".join(map(re.escape, p)) for p in phrase.split()]
-    return re.compile(r"(?<![^\W\d_])" + r"\s+".join(parts) + r"(?![^\W\d_])",
-                      re.IGNORECASE)
+    return _blank_re(phrase, "[-'’]?")
 
 
 def blank_clue(sentence: str, phrase: str, *, window: int = 14, max_chars: int = 170) -> str:
